@@ -1,0 +1,104 @@
+package dev.metering.infra;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server run from the binaries packaged on the classpath (zonky). It works as
+ * root because the binaries run inside a user namespace.
+ *
+ * <p>The server process is not a child of this JVM: {@link #close()} (or the shutdown hook) stops
+ * it. A persistent data directory keeps its databases across restarts.
+ */
+public final class EmbeddedPostgres implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
+    private static final Pattern DATABASE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    public static final String SUPERUSER = "postgres";
+
+    private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
+
+    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server) {
+        this.server = server;
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param dataDir the cluster directory; initialised when empty
+     * @param port the port on localhost, or 0 for a free one
+     * @param deleteOnClose whether {@link #close()} removes {@code dataDir}
+     */
+    public static EmbeddedPostgres start(Path dataDir, int port, boolean deleteOnClose) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+        }
+        try {
+            var server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir)
+                    .setCleanDataDirectory(deleteOnClose)
+                    .setPort(port == 0 ? FreePorts.pick() : port)
+                    .setServerConfig("max_connections", "300")
+                    .start();
+            log.info("PostgreSQL up on port {} (data {})", server.getPort(), dataDir);
+            return new EmbeddedPostgres(server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded PostgreSQL did not start in " + dataDir, e);
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** A JDBC URL for {@code database} as the superuser {@value #SUPERUSER} (no password). */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://localhost:" + port() + "/" + database;
+    }
+
+    /** Creates {@code database} unless it exists. */
+    public void createDatabase(String database) {
+        if (!DATABASE_NAME.matcher(database).matches()) {
+            throw new IllegalArgumentException("database: " + database + " (expected: " + DATABASE_NAME + ")");
+        }
+        try (Connection c = server.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
+            var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
+            if (!rs.next()) {
+                s.execute("CREATE DATABASE " + database);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create database " + database, e);
+        }
+    }
+
+    /** Drops {@code database}, closing its remaining connections. */
+    public void dropDatabase(String database) {
+        if (!DATABASE_NAME.matcher(database).matches()) {
+            throw new IllegalArgumentException("database: " + database + " (expected: " + DATABASE_NAME + ")");
+        }
+        try (Connection c = server.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not drop database " + database, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+            log.info("PostgreSQL on port {} stopped", port());
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded PostgreSQL did not stop cleanly", e);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.metering.testkit;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+/** A database of a test's own, on a real PostgreSQL server. */
+public record TestDatabase(String name, String jdbcUrl, String user, String password) {
+
+    /** Opens a plain JDBC connection; the caller closes it. */
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl, user, password);
+    }
+}
