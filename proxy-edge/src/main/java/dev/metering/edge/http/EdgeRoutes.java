@@ -1,0 +1,49 @@
+package dev.metering.edge.http;
+
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import dev.metering.edge.proxy.ProxyRoute;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/** What the router serves besides the proxy itself: health, metrics, and the shared counters. */
+final class EdgeRoutes {
+    private final ProxyRoute proxy;
+    private final InFlightCalls inFlight;
+    private final PrometheusMeterRegistry registry;
+    private final Supplier<String> healthJson;
+    private final BooleanSupplier draining;
+
+    EdgeRoutes(ProxyRoute proxy, InFlightCalls inFlight, PrometheusMeterRegistry registry, Supplier<String> healthJson,
+            BooleanSupplier draining) {
+        this.proxy = proxy;
+        this.inFlight = inFlight;
+        this.registry = registry;
+        this.healthJson = healthJson;
+        this.draining = draining;
+    }
+
+    ProxyRoute proxy() {
+        return proxy;
+    }
+
+    InFlightCalls inFlight() {
+        return inFlight;
+    }
+
+    boolean draining() {
+        return draining.getAsBoolean();
+    }
+
+    FullHttpResponse health(ByteBufAllocator alloc) {
+        return ErrorResponses.json(alloc, HttpResponseStatus.OK, healthJson.get());
+    }
+
+    FullHttpResponse metrics(ByteBufAllocator alloc) {
+        return ErrorResponses.text(alloc, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
+                registry.scrape());
+    }
+}

@@ -1,0 +1,163 @@
+package dev.metering.edge.http;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.metering.edge.proxy.ProxyCall;
+import dev.metering.edge.proxy.ProxyRoute;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Routes each request of a client connection: {@code /health}, {@code /metrics}, {@code /v1/*}
+ * to the proxy, anything else 404. One request at a time: the next is read only once the
+ * response to this one is done (auto-read is off).
+ */
+final class RequestRouter extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+
+    private final EdgeRoutes routes;
+    private final SlowRequestGuard guard;
+    private ProxyCall current;
+
+    RequestRouter(EdgeRoutes routes, SlowRequestGuard guard) {
+        this.routes = routes;
+        this.guard = guard;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        super.channelActive(ctx);
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        long received = System.nanoTime();
+        guard.requestReceived();
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            request.release();
+            respond(ctx, badRequest(ctx, cause), false);
+            return;
+        }
+        String path = path(request.uri());
+        try {
+            if (path.equals("/health") && request.method().equals(HttpMethod.GET)) {
+                request.release();
+                respond(ctx, routes.health(ctx.alloc()), HttpUtil.isKeepAlive(request));
+            } else if (path.equals("/metrics") && request.method().equals(HttpMethod.GET)) {
+                request.release();
+                respond(ctx, routes.metrics(ctx.alloc()), HttpUtil.isKeepAlive(request));
+            } else if (path.equals("/v1") || path.startsWith("/v1/")) {
+                proxy(ctx, request, received);
+            } else {
+                boolean keepAlive = HttpUtil.isKeepAlive(request);
+                request.release();
+                respond(ctx, ErrorResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "not_found_error",
+                        "Not found"), keepAlive);
+            }
+        } catch (RuntimeException e) {
+            log.error("request to {} failed in the edge", path, e);
+            ReferenceCountUtil.release(request);
+            respond(ctx, ErrorResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "api_error",
+                    "Internal error"), false);
+        }
+    }
+
+    private void proxy(ChannelHandlerContext ctx, FullHttpRequest request, long received) {
+        routes.inFlight().started();
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        ProxyRoute.Admission admission = routes.proxy().admit(ctx, request, received, () -> {
+            current = null;
+            routes.inFlight().finished();
+            guard.responseDone(ctx);
+        });
+        if (admission instanceof ProxyRoute.Admission.Started started) {
+            if (!started.call().done()) {
+                current = started.call();
+            }
+            return;
+        }
+        routes.inFlight().finished();
+        request.release();
+        respond(ctx, ((ProxyRoute.Admission.Refused) admission).response(), keepAlive);
+    }
+
+    private void respond(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
+        boolean reuse = keepAlive && !routes.draining();
+        if (reuse) {
+            HttpUtil.setKeepAlive(res, true);
+        } else {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+            if (reuse && f.isSuccess()) {
+                guard.responseDone(ctx);
+                ctx.read();
+            } else {
+                ctx.close();
+            }
+        });
+    }
+
+    private static FullHttpResponse badRequest(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongHttpHeaderException) {
+            return ErrorResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "invalid_request_error", "Request headers too large");
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return ErrorResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                    "invalid_request_error", "Request line too long");
+        }
+        if (cause instanceof TooLongFrameException) {
+            return ErrorResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "invalid_request_error", "Request too large");
+        }
+        return ErrorResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "invalid_request_error",
+                "Malformed HTTP request");
+    }
+
+    private static String path(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (current != null) {
+            current.clientGone();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (current != null) {
+            current.clientWritable();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.metering.edge.metrics;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.metering.model.money.Micros;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The edge's metrics. The first three keep the names of the proxy this replaces, because
+ * dashboards and alerts use them: {@code proxy_api_calls_total{user_id,model,status}},
+ * {@code proxy_api_cost_usd_total{user_id,model}}, {@code proxy_quota_rejections_total{user_id}}.
+ */
+public final class EdgeMetrics {
+    private static final Logger log = LoggerFactory.getLogger(EdgeMetrics.class);
+
+    private final MeterRegistry registry;
+    private final Timer overhead;
+    private final Counter spoolFull;
+    private final Set<String> unpricedSeen = ConcurrentHashMap.newKeySet();
+
+    public EdgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.overhead = Timer.builder("proxy_edge_overhead")
+                .description("Time spent in the edge itself per call, upstream time excluded")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(5))
+                .register(registry);
+        this.spoolFull = Counter.builder("proxy_spool_full_rejections")
+                .description("Calls refused with 503 because the usage spool was full").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** One proxied call, with its cost. */
+    public void call(String userId, String model, int status, long costMicros) {
+        Counter.builder("proxy_api_calls").description("Proxied API calls")
+                .tag("user_id", userId).tag("model", model).tag("status", Integer.toString(status))
+                .register(registry).increment();
+        if (costMicros > 0) {
+            Counter.builder("proxy_api_cost_usd").description("Cost of proxied API calls in USD")
+                    .tag("user_id", userId).tag("model", model)
+                    .register(registry).increment(Micros.toUsd(costMicros).doubleValue());
+        }
+    }
+
+    /** A call to a model with no price: counted, and logged once per model. */
+    public void unpriced(String model) {
+        Counter.builder("proxy_unpriced_calls").description("Calls to models with no price, metered at 0")
+                .tag("model", model).register(registry).increment();
+        if (unpricedSeen.add(model) && unpricedSeen.size() < 1000) {
+            log.warn("model {} has no price in the price table; its calls are metered at 0 and counted in "
+                    + "proxy_unpriced_calls_total", model);
+        }
+    }
+
+    public void quotaRejection(String userId) {
+        Counter.builder("proxy_quota_rejections").description("Calls refused with 429 over quota")
+                .tag("user_id", userId).register(registry).increment();
+    }
+
+    public void authFailure() {
+        Counter.builder("proxy_auth_failures").description("Calls refused with 401").register(registry).increment();
+    }
+
+    public void spoolFull() {
+        spoolFull.increment();
+    }
+
+    public void overhead(long nanos) {
+        overhead.record(Duration.ofNanos(nanos));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.metering.edge.proxy;
+
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import dev.metering.edge.events.UsageEmitter;
+import dev.metering.edge.metrics.EdgeMetrics;
+import dev.metering.edge.usage.CapturedUsage;
+import dev.metering.model.event.Outcome;
+import dev.metering.model.event.UsageEvent;
+import dev.metering.model.money.Cost;
+import dev.metering.model.money.PriceTable;
+
+/** Turns a finished call into its usage event, prices it, counts it and hands it to the spool. */
+public final class CallOutcomeRecorder {
+    private final UsageEmitter emitter;
+    private final PriceTable prices;
+    private final EdgeMetrics metrics;
+    private final String edgeId;
+
+    public CallOutcomeRecorder(UsageEmitter emitter, PriceTable prices, EdgeMetrics metrics, String edgeId) {
+        this.emitter = emitter;
+        this.prices = prices;
+        this.metrics = metrics;
+        this.edgeId = edgeId;
+    }
+
+    EdgeMetrics metrics() {
+        return metrics;
+    }
+
+    UsageEmitter emitter() {
+        return emitter;
+    }
+
+    /** Meters the call; the future completes when its event is in the spool. */
+    CompletableFuture<Void> record(CallIdentity who, Instant startedAt, long durationMs, int status, boolean stream,
+            CapturedUsage usage, String requestModel, Outcome outcome) {
+        String model = usage.model() != null ? usage.model() : requestModel != null ? requestModel : "unknown";
+        Cost cost;
+        try {
+            cost = prices.cost(model, usage.tokens(), startedAt);
+        } catch (ArithmeticException e) {
+            cost = new Cost(0, prices.versionAt(startedAt).version(), false); // absurd token counts
+        }
+        if (!cost.priced()) {
+            metrics.unpriced(model);
+        }
+        metrics.call(who.userId(), model, status, cost.micros());
+        var t = usage.tokens();
+        UsageEvent event = new UsageEvent(UUID.randomUUID().toString(), startedAt, who.userId(), who.sessionId(), model,
+                status, stream, t.input(), t.output(), t.cacheRead(), t.cacheWrite(), cost.micros(),
+                cost.pricingVersion(), edgeId, Math.max(0, durationMs), outcome);
+        return emitter.emit(event);
+    }
+}
