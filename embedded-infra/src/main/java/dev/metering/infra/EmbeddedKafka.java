@@ -100,6 +100,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static void format(Path logDir, KafkaConfig config) throws IOException {
+        if (Files.exists(logDir.resolve("meta.properties"))) {
+            return; // formatted by an earlier start: keep its cluster id and data
+        }
         try {
             new Formatter()
                     .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
@@ -109,7 +112,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setMetadataLogDirectory(logDir.toAbsolutePath().toString())
                     .setControllerListenerName(CONTROLLER)
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                    .setIgnoreFormatted(true)
                     .run();
         } catch (IOException | RuntimeException e) {
             throw e;
