@@ -76,9 +76,11 @@ public final class EventShipper implements AutoCloseable {
             try {
                 batch = spool.read(pos, MAX_BATCH_RECORDS, MAX_BATCH_BYTES, 50);
             } catch (IOException e) {
-                log.error("spool cannot be read at {}; delivery stops", pos, e);
+                log.error("spool cannot be read at {}; retrying", pos, e);
                 lastFailure = e;
-                return;
+                kafkaHealthy = false;
+                sleep(MAX_BACKOFF_MS);
+                continue;
             }
             if (batch.isEmpty()) {
                 continue;

@@ -1,5 +1,7 @@
 package dev.metering.edge.http;
 
+import java.util.ArrayDeque;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,14 +24,19 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Routes each request of a client connection: {@code /health}, {@code /metrics}, {@code /v1/*}
- * to the proxy, anything else 404. One request at a time: the next is read only once the
- * response to this one is done (auto-read is off).
+ * to the proxy, anything else 404. One request at a time: auto-read is off, the next request is
+ * handled only once this one's response is done, and a pipelined request waits its turn, so
+ * responses never interleave. While a call runs one read stays pending, so a client that hangs
+ * up is noticed at once.
  */
 final class RequestRouter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+    private static final int MAX_PIPELINED = 16;
 
     private final EdgeRoutes routes;
     private final SlowRequestGuard guard;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private boolean busy;
     private ProxyCall current;
 
     RequestRouter(EdgeRoutes routes, SlowRequestGuard guard) {
@@ -49,6 +56,20 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (busy) {
+            if (waiting.size() >= MAX_PIPELINED) {
+                request.release();
+                ctx.close();
+                return;
+            }
+            waiting.add(request);
+            return;
+        }
+        handle(ctx, request);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        busy = true;
         long received = System.nanoTime();
         guard.requestReceived();
         if (request.decoderResult().isFailure()) {
@@ -58,46 +79,55 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             return;
         }
         String path = path(request.uri());
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (path.equals("/v1") || path.startsWith("/v1/")) {
+            proxy(ctx, request, received, keepAlive);
+            return;
+        }
+        request.release();
+        FullHttpResponse res;
+        if (path.equals("/health") && request.method().equals(HttpMethod.GET)) {
+            res = routes.health(ctx.alloc());
+        } else if (path.equals("/metrics") && request.method().equals(HttpMethod.GET)) {
+            res = routes.metrics(ctx.alloc());
+        } else {
+            res = ErrorResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "not_found_error", "Not found");
+        }
+        respond(ctx, res, keepAlive);
+    }
+
+    private void proxy(ChannelHandlerContext ctx, FullHttpRequest request, long received, boolean keepAlive) {
+        routes.inFlight().started();
+        ProxyRoute.Admission admission;
         try {
-            if (path.equals("/health") && request.method().equals(HttpMethod.GET)) {
-                request.release();
-                respond(ctx, routes.health(ctx.alloc()), HttpUtil.isKeepAlive(request));
-            } else if (path.equals("/metrics") && request.method().equals(HttpMethod.GET)) {
-                request.release();
-                respond(ctx, routes.metrics(ctx.alloc()), HttpUtil.isKeepAlive(request));
-            } else if (path.equals("/v1") || path.startsWith("/v1/")) {
-                proxy(ctx, request, received);
-            } else {
-                boolean keepAlive = HttpUtil.isKeepAlive(request);
-                request.release();
-                respond(ctx, ErrorResponses.error(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "not_found_error",
-                        "Not found"), keepAlive);
-            }
+            admission = routes.proxy().admit(ctx, request, received, () -> callDone(ctx));
         } catch (RuntimeException e) {
-            log.error("request to {} failed in the edge", path, e);
+            // admit() only throws before a call took the request over.
+            log.error("request to {} failed in the edge", path(request.uri()), e);
+            routes.inFlight().finished();
             ReferenceCountUtil.release(request);
             respond(ctx, ErrorResponses.error(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "api_error",
                     "Internal error"), false);
+            return;
         }
-    }
-
-    private void proxy(ChannelHandlerContext ctx, FullHttpRequest request, long received) {
-        routes.inFlight().started();
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
-        ProxyRoute.Admission admission = routes.proxy().admit(ctx, request, received, () -> {
-            current = null;
-            routes.inFlight().finished();
-            guard.responseDone(ctx);
-        });
         if (admission instanceof ProxyRoute.Admission.Started started) {
             if (!started.call().done()) {
                 current = started.call();
+                // Keep one read pending while the call runs: a client that hangs up is noticed at
+                // once (and its upstream call stopped), and a pipelined request waits its turn.
+                ctx.read();
             }
             return;
         }
         routes.inFlight().finished();
         request.release();
         respond(ctx, ((ProxyRoute.Admission.Refused) admission).response(), keepAlive);
+    }
+
+    private void callDone(ChannelHandlerContext ctx) {
+        current = null;
+        routes.inFlight().finished();
+        next(ctx);
     }
 
     private void respond(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
@@ -108,13 +138,34 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
-            if (reuse && f.isSuccess()) {
-                guard.responseDone(ctx);
-                ctx.read();
-            } else {
+            if (!reuse || !f.isSuccess()) {
                 ctx.close();
             }
+            next(ctx);
         });
+    }
+
+    /** This request's response is done: serve a request that already arrived, or read the next. */
+    private void next(ChannelHandlerContext ctx) {
+        busy = false;
+        if (!ctx.channel().isActive()) {
+            releaseWaiting();
+            return;
+        }
+        guard.responseDone(ctx);
+        FullHttpRequest queued = waiting.poll();
+        if (queued != null) {
+            handle(ctx, queued);
+        } else {
+            ctx.read();
+        }
+    }
+
+    private void releaseWaiting() {
+        FullHttpRequest r;
+        while ((r = waiting.poll()) != null) {
+            r.release();
+        }
     }
 
     private static FullHttpResponse badRequest(ChannelHandlerContext ctx, Throwable cause) {
@@ -141,6 +192,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releaseWaiting();
         if (current != null) {
             current.clientGone();
         }

@@ -24,6 +24,8 @@ public final class EdgeMetrics {
     private final Timer overhead;
     private final Counter spoolFull;
     private final Set<String> unpricedSeen = ConcurrentHashMap.newKeySet();
+    private final LabelLimiter users = new LabelLimiter(20_000);
+    private final LabelLimiter models = new LabelLimiter(200);
 
     public EdgeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -43,6 +45,8 @@ public final class EdgeMetrics {
 
     /** One proxied call, with its cost. */
     public void call(String userId, String model, int status, long costMicros) {
+        userId = users.label(userId);
+        model = models.label(model);
         Counter.builder("proxy_api_calls").description("Proxied API calls")
                 .tag("user_id", userId).tag("model", model).tag("status", Integer.toString(status))
                 .register(registry).increment();
@@ -55,9 +59,10 @@ public final class EdgeMetrics {
 
     /** A call to a model with no price: counted, and logged once per model. */
     public void unpriced(String model) {
+        String label = models.label(model);
         Counter.builder("proxy_unpriced_calls").description("Calls to models with no price, metered at 0")
-                .tag("model", model).register(registry).increment();
-        if (unpricedSeen.add(model) && unpricedSeen.size() < 1000) {
+                .tag("model", label).register(registry).increment();
+        if (unpricedSeen.size() < 1000 && unpricedSeen.add(model)) {
             log.warn("model {} has no price in the price table; its calls are metered at 0 and counted in "
                     + "proxy_unpriced_calls_total", model);
         }
@@ -65,7 +70,7 @@ public final class EdgeMetrics {
 
     public void quotaRejection(String userId) {
         Counter.builder("proxy_quota_rejections").description("Calls refused with 429 over quota")
-                .tag("user_id", userId).register(registry).increment();
+                .tag("user_id", users.label(userId)).register(registry).increment();
     }
 
     public void authFailure() {

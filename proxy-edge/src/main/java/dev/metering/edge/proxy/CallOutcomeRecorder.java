@@ -37,7 +37,17 @@ public final class CallOutcomeRecorder {
     /** Meters the call; the future completes when its event is in the spool. */
     CompletableFuture<Void> record(CallIdentity who, Instant startedAt, long durationMs, int status, boolean stream,
             CapturedUsage usage, String requestModel, Outcome outcome) {
-        String model = usage.model() != null ? usage.model() : requestModel != null ? requestModel : "unknown";
+        try {
+            return recordOrThrow(who, startedAt, durationMs, status, stream, usage, requestModel, outcome);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Void> recordOrThrow(CallIdentity who, Instant startedAt, long durationMs, int status,
+            boolean stream, CapturedUsage usage, String requestModel, Outcome outcome) {
+        String model = usage.model() != null ? usage.model() : usable(requestModel) ? requestModel : "unknown";
+        status = Math.max(100, Math.min(599, status));
         Cost cost;
         try {
             cost = prices.cost(model, usage.tokens(), startedAt);
@@ -53,5 +63,9 @@ public final class CallOutcomeRecorder {
                 status, stream, t.input(), t.output(), t.cacheRead(), t.cacheWrite(), cost.micros(),
                 cost.pricingVersion(), edgeId, Math.max(0, durationMs), outcome);
         return emitter.emit(event);
+    }
+
+    private static boolean usable(String model) {
+        return model != null && !model.isBlank() && model.length() <= 128 && model.indexOf('\0') < 0;
     }
 }

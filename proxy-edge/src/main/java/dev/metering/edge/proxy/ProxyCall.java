@@ -155,6 +155,17 @@ public final class ProxyCall implements UpstreamListener {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg.decoderResult().isFailure()) {
+            Throwable cause = msg.decoderResult().cause();
+            ReferenceCountUtil.release(msg);
+            onUpstreamError(new java.io.IOException("malformed upstream response", cause));
+            return;
+        }
+        if (msg instanceof HttpResponse interim && phase == Phase.AWAITING_HEAD
+                && interim.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+            ReferenceCountUtil.release(msg); // 1xx: the real head follows
+            return;
+        }
         if (msg instanceof HttpResponse head) {
             onHead(head);
         }
@@ -178,12 +189,10 @@ public final class ProxyCall implements UpstreamListener {
         String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
         streamResponse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         DefaultHttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status());
-        for (var e : head.headers()) {
-            if (!HopByHop.is(e.getKey())) {
-                out.headers().add(e.getKey(), e.getValue());
-            }
-        }
-        expectedLength = HttpUtil.getContentLength(head, -1L);
+        HopByHop.copyEndToEnd(head.headers(), out.headers());
+        boolean noBody = request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD) || status == 204
+                || status == 304;
+        expectedLength = noBody ? 0 : HttpUtil.getContentLength(head, -1L);
         if (expectedLength < 0) {
             out.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
             HttpUtil.setTransferEncodingChunked(out, true);
@@ -282,13 +291,7 @@ public final class ProxyCall implements UpstreamListener {
         }
         client.writeAndFlush(new DefaultLastHttpContent(tail)).addListener((ChannelFutureListener) f -> {
             deps.metrics().overhead(edgeNanos + (System.nanoTime() - upstreamEndNanos));
-            boolean reuse = f.isSuccess() && keepAlive && !deps.draining();
-            complete();
-            if (reuse) {
-                client.read(); // the next request on this connection
-            } else {
-                client.close();
-            }
+            finishConnection(f.isSuccess());
         });
     }
 
@@ -358,15 +361,7 @@ public final class ProxyCall implements UpstreamListener {
                     }
                     var res = ErrorResponses.error(client.alloc(), st, type, message);
                     setConnection(res);
-                    client.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
-                        boolean reuse = f.isSuccess() && keepAlive && !deps.draining();
-                        complete();
-                        if (reuse) {
-                            client.read();
-                        } else {
-                            client.close();
-                        }
-                    });
+                    client.writeAndFlush(res).addListener((ChannelFutureListener) f -> finishConnection(f.isSuccess()));
                 }));
     }
 
@@ -433,8 +428,16 @@ public final class ProxyCall implements UpstreamListener {
     }
 
     private void abortClient() {
-        complete();
         client.close();
+        complete();
+    }
+
+    /** The response is out: keep the connection for the next request, or close it. */
+    private void finishConnection(boolean written) {
+        if (!(written && keepAlive && !deps.draining())) {
+            client.close();
+        }
+        complete(); // the router reads the next request if the connection is still open
     }
 
     private void complete() {

@@ -71,7 +71,7 @@ public final class ProxyRoute {
         }
         int q = uri.indexOf('?');
         String path = (q < 0 ? uri : uri.substring(0, q)).toLowerCase(Locale.ROOT);
-        if (path.contains("\\") || path.contains("%5c") || path.contains("//")) {
+        if (path.contains("\\") || path.contains("%5c") || path.contains("%2f") || path.contains("//")) {
             return false;
         }
         String decodedDots = path.replace("%2e", ".");

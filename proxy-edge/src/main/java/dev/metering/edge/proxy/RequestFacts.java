@@ -35,7 +35,8 @@ public record RequestFacts(String model, boolean stream, long maxTokens) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
                 switch (name) {
-                    case "model" -> model = v == JsonToken.VALUE_STRING && p.getTextLength() <= 128 ? p.getText() : model;
+                    case "model" -> model = v == JsonToken.VALUE_STRING && p.getTextLength() > 0 && p.getTextLength() <= 128
+                            ? p.getText() : model;
                     case "stream" -> stream = v == JsonToken.VALUE_TRUE;
                     case "max_tokens" -> maxTokens = v == JsonToken.VALUE_NUMBER_INT ? Math.max(0, p.getLongValue()) : 0;
                     default -> p.skipChildren();

@@ -113,7 +113,7 @@ public final class Spool implements AutoCloseable {
             });
         }
         Path cp = options.dir().resolve(CHECKPOINT);
-        long acked = Files.exists(cp) ? Long.parseLong(Files.readString(cp, StandardCharsets.US_ASCII).trim()) : 0;
+        long acked = readCheckpoint(cp);
         if (segments.isEmpty()) {
             openSegment(acked);
             writtenPos = acked;
@@ -137,6 +137,16 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** The acknowledged position, or 0 (resend everything) when the checkpoint is missing or torn. */
+    private static long readCheckpoint(Path cp) {
+        try {
+            return Files.exists(cp) ? Long.parseLong(Files.readString(cp, StandardCharsets.US_ASCII).trim()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            log.warn("spool checkpoint {} unreadable ({}); everything spooled will be resent", cp, e.toString());
+            return 0;
+        }
+    }
+
     private static long validLength(Path segment) throws IOException {
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
             long pos = 0;
@@ -148,7 +158,7 @@ public final class Spool implements AutoCloseable {
                 header.flip();
                 int len = header.getInt();
                 int crc = header.getInt();
-                if (len < 0 || len > SpoolRecordFormat.MAX_PAYLOAD || pos + SpoolRecordFormat.HEADER + len > size) {
+                if (len <= 0 || len > SpoolRecordFormat.MAX_PAYLOAD || pos + SpoolRecordFormat.HEADER + len > size) {
                     break;
                 }
                 ByteBuffer payload = ByteBuffer.allocate(len);
@@ -184,6 +194,9 @@ public final class Spool implements AutoCloseable {
      * @throws SpoolFullException when they do
      */
     public void checkCapacity() {
+        if (writerFailure != null) {
+            throw new SpoolFullException("usage spool cannot be written: " + writerFailure);
+        }
         long pending = pendingBytes();
         if (pending >= options.maxBytes()) {
             throw new SpoolFullException(pending, options.maxBytes());
@@ -217,6 +230,12 @@ public final class Spool implements AutoCloseable {
         }
         queuedBytes.addAndGet(SpoolRecordFormat.sizeOf(payload));
         queue.add(new Append(payload, done));
+        if (closing && !writer.isAlive()) {
+            Append late;
+            while ((late = queue.poll()) != null) {
+                late.done().completeExceptionally(new IllegalStateException("spool is closed"));
+            }
+        }
         return done;
     }
 
@@ -351,6 +370,9 @@ public final class Spool implements AutoCloseable {
             header.flip();
             int len = header.getInt();
             int crc = header.getInt();
+            if (len <= 0 || len > SpoolRecordFormat.MAX_PAYLOAD) {
+                throw new IOException("spool record at " + pos + " has an impossible length " + len);
+            }
             ByteBuffer payload = ByteBuffer.allocate(len);
             readFully(ch, payload, offset + SpoolRecordFormat.HEADER);
             if (!SpoolRecordFormat.valid(crc, payload.array())) {
@@ -397,7 +419,11 @@ public final class Spool implements AutoCloseable {
         }
         try {
             Path tmp = options.dir().resolve(CHECKPOINT + ".tmp");
-            Files.writeString(tmp, Long.toString(pos), StandardCharsets.US_ASCII);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(ByteBuffer.wrap(Long.toString(pos).getBytes(StandardCharsets.US_ASCII)));
+                ch.force(true);
+            }
             Files.move(tmp, options.dir().resolve(CHECKPOINT), StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             checkpointed = pos;
@@ -427,6 +453,11 @@ public final class Spool implements AutoCloseable {
             writer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // An append that raced with closing was queued after the writer's last look: fail it.
+        Append late;
+        while ((late = queue.poll()) != null) {
+            late.done().completeExceptionally(new IllegalStateException("spool is closed"));
         }
         try {
             checkpoint();

@@ -7,4 +7,8 @@ public final class SpoolFullException extends RuntimeException {
     public SpoolFullException(long pendingBytes, long maxBytes) {
         super("usage spool is full: " + pendingBytes + " undelivered bytes (limit " + maxBytes + ")");
     }
+
+    public SpoolFullException(String message) {
+        super(message);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.metering.edge.upstream;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -18,11 +19,14 @@ import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.ChannelPool;
 import io.netty.channel.pool.FixedChannelPool;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.Future;
 
 /**
@@ -40,6 +44,9 @@ public final class UpstreamClient implements AutoCloseable {
     private final Duration connectTimeout;
     private final int maxConnectionsPerLoop;
     private final Map<EventLoop, ChannelPool> pools = new ConcurrentHashMap<>();
+    /** Asynchronous DNS: the JDK's resolver would block an event loop on every cache miss. */
+    private final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+            .datagramChannelType(NioDatagramChannel.class).socketChannelType(NioSocketChannel.class));
 
     public UpstreamClient(URI base, Duration connectTimeout, int maxConnectionsPerLoop) {
         this.base = base;
@@ -77,6 +84,7 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** Binds a borrowed connection to the call that will read from it. */
     public static void bind(Channel ch, UpstreamListener listener) {
+        ch.pipeline().get(UsageCaptureHandler.class).reset();
         ch.pipeline().get(UpstreamHandler.class).bind(listener);
     }
 
@@ -90,6 +98,9 @@ public final class UpstreamClient implements AutoCloseable {
         ch.pipeline().get(UpstreamHandler.class).unbind();
         ChannelPool pool = pools.get((EventLoop) ch.eventLoop());
         if (pool != null) {
+            // Keep a read pending while idle: an upstream that closes the connection (or sends
+            // anything unasked) is noticed now, not by the next call.
+            ch.read();
             pool.release(ch);
         } else {
             ch.close();
@@ -110,7 +121,8 @@ public final class UpstreamClient implements AutoCloseable {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(NioSocketChannel.class)
-                .remoteAddress(host, port)
+                .resolver(resolver)
+                .remoteAddress(InetSocketAddress.createUnresolved(host, port))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -125,7 +137,8 @@ public final class UpstreamClient implements AutoCloseable {
                     engine.setSSLParameters(params);
                     ch.pipeline().addLast(new SslHandler(engine));
                 }
-                ch.pipeline().addLast(new HttpClientCodec(), new UsageCaptureHandler(), new UpstreamHandler());
+                ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), new UsageCaptureHandler(),
+                        new UpstreamHandler());
             }
         }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL, connectTimeout.toMillis(),
                 maxConnectionsPerLoop, 10_000, true, true);
@@ -135,5 +148,6 @@ public final class UpstreamClient implements AutoCloseable {
     public void close() {
         pools.values().forEach(ChannelPool::close);
         pools.clear();
+        resolver.close();
     }
 }

@@ -39,6 +39,12 @@ public final class UsageCaptureHandler extends ChannelInboundHandlerAdapter {
         super.channelInactive(ctx);
     }
 
+    /** Forgets the previous response of a pooled connection, before a new call uses it. */
+    public void reset() {
+        parser = UsageParser.none();
+        ended = true;
+    }
+
     /** Ends the current body early (the connection broke); what was seen still counts. */
     public void finish() {
         if (!ended) {

@@ -250,6 +250,63 @@ class EdgeProxyIT {
         }
     }
 
+    @InfraTest
+    void aRequestWithAnEmptyModelIsRelayedAndMeteredAsUnknown(TestInfra infra) throws Exception {
+        try (EdgeFixture f = EdgeFixture.start(infra, Map.of())) {
+            HttpResponse<String> res = f.post("/v1/messages", EdgeFixture.message("", false, "hi"),
+                    "x-api-key", EdgeFixture.KEYS.issue("alice"));
+            assertThat(res.statusCode()).isEqualTo(400);
+            UsageEvent e = f.exactlyEvents(1).get(0);
+            assertThat(e.model()).isEqualTo("unknown");
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(f.get("/health").body()).as("the edge still serves").startsWith("{\"status\":\"ok\"");
+        }
+    }
+
+    @InfraTest
+    void aClientGoneBeforeTheHeadIsNotBilledThePreviousCallsUsageOnAReusedConnection(TestInfra infra) throws Exception {
+        try (EdgeFixture f = EdgeFixture.start(infra, Map.of(),
+                dev.metering.simulator.SimulatorOptions.defaults().withFirstByteDelay(Duration.ofMillis(500)))) {
+            for (int i = 0; i < 8; i++) { // fill every event loop's upstream pool
+                assertThat(f.post("/v1/messages", EdgeFixture.message(SONNET, false, "warm up " + i),
+                        "x-api-key", EdgeFixture.KEYS.issue("alice")).statusCode()).isEqualTo(200);
+            }
+            String body = EdgeFixture.message(SONNET, true, "never mind");
+            try (Socket s = new Socket("127.0.0.1", f.edge.port())) {
+                s.getOutputStream().write(("POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: "
+                        + EdgeFixture.KEYS.issue("gone") + "\r\ncontent-type: application/json\r\ncontent-length: "
+                        + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.sim.requestCount() == 9);
+            } // gone before the upstream's first byte
+            List<UsageEvent> events = f.exactlyEvents(9);
+            UsageEvent gone = events.stream().filter(e -> e.userId().equals("gone")).findFirst().orElseThrow();
+            assertThat(gone.outcome()).isEqualTo(Outcome.CLIENT_DISCONNECTED);
+            assertThat(gone.inputTokens() + gone.outputTokens() + gone.cacheReadTokens() + gone.cacheWriteTokens()).isZero();
+            assertThat(gone.costMicros()).isZero();
+        }
+    }
+
+    @InfraTest
+    void pipelinedRequestsAreAnsweredInOrderWithoutInterleaving(TestInfra infra) throws Exception {
+        try (EdgeFixture f = EdgeFixture.start(infra, Map.of())) {
+            String stream = EdgeFixture.message(SONNET, true, "first");
+            String key = EdgeFixture.KEYS.issue("alice");
+            String both = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " + key
+                    + "\r\ncontent-type: application/json\r\ncontent-length: " + stream.length() + "\r\n\r\n" + stream
+                    + "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            try (Socket s = new Socket("127.0.0.1", f.edge.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(both.getBytes(StandardCharsets.UTF_8));
+                String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int stop = all.indexOf("event: message_stop");
+                int health = all.indexOf("{\"status\":\"ok\"");
+                assertThat(stop).isPositive();
+                assertThat(health).as("the second response follows the whole first one").isGreaterThan(stop);
+            }
+        }
+    }
+
     static byte[] readUntilBlankLine(InputStream in) {
         try {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

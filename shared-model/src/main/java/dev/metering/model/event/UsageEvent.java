@@ -40,10 +40,10 @@ public record UsageEvent(
     public UsageEvent {
         require(eventId != null && EVENT_ID.matcher(eventId).matches(), "eventId", eventId, "a lower-case UUID");
         require(occurredAt != null, "occurredAt", null, "an instant");
-        require(text(userId, MAX_USER_ID), "userId", userId, "1-" + MAX_USER_ID + " characters");
+        require(text(userId, MAX_USER_ID), "userId", userId, "1-" + MAX_USER_ID + " characters without NUL");
         require(sessionId == null || text(sessionId, MAX_SESSION_ID), "sessionId", sessionId,
-                "null or 1-" + MAX_SESSION_ID + " characters");
-        require(text(model, MAX_MODEL), "model", model, "1-" + MAX_MODEL + " characters");
+                "null or 1-" + MAX_SESSION_ID + " characters without NUL");
+        require(text(model, MAX_MODEL), "model", model, "1-" + MAX_MODEL + " characters without NUL");
         require(status >= 100 && status <= 599, "status", status, "an HTTP status 100-599");
         require(inputTokens >= 0, "inputTokens", inputTokens, ">= 0");
         require(outputTokens >= 0, "outputTokens", outputTokens, ">= 0");
@@ -51,14 +51,15 @@ public record UsageEvent(
         require(cacheWriteTokens >= 0, "cacheWriteTokens", cacheWriteTokens, ">= 0");
         require(costMicros >= 0, "costMicros", costMicros, ">= 0");
         require(text(pricingVersion, MAX_PRICING_VERSION), "pricingVersion", pricingVersion,
-                "1-" + MAX_PRICING_VERSION + " characters");
+                "1-" + MAX_PRICING_VERSION + " characters without NUL");
         require(edgeId != null && EDGE_ID.matcher(edgeId).matches(), "edgeId", edgeId, EDGE_ID.pattern());
         require(durationMs >= 0, "durationMs", durationMs, ">= 0");
         require(outcome != null, "outcome", null, "one of completed, client_disconnected, upstream_error, ...");
     }
 
+    /** Non-empty, bounded, and without NUL, which PostgreSQL text cannot hold. */
     private static boolean text(String s, int max) {
-        return s != null && !s.isEmpty() && s.length() <= max;
+        return s != null && !s.isEmpty() && s.length() <= max && s.indexOf('\0') < 0;
     }
 
     private static void require(boolean ok, String field, Object value, String expected) {

@@ -73,7 +73,8 @@ class UsageEventCodecTest {
     @CsvSource(delimiter = '|', value = {
         "eventId        | \"not-a-uuid\"            | eventId: \"not-a-uuid\" (expected: a lower-case UUID)",
         "occurredAt     | \"2026-11-27T15:22:49\"   | occurredAt: \"2026-11-27T15:22:49\" (expected: an RFC 3339 UTC timestamp",
-        "userId         | \"\"                      | userId: \"\" (expected: 1-256 characters)",
+        "userId         | \"\"                      | userId: \"\" (expected: 1-256 characters without NUL)",
+        "model          | \"a\\u0000b\"              | model: ",
         "status         | 99                        | status: 99 (expected: an integer 100-599)",
         "inputTokens    | -1                        | inputTokens: -1 (expected: an integer 0-)",
         "outputTokens   | \"40\"                    | outputTokens: \"40\" (expected: an integer 0-)",

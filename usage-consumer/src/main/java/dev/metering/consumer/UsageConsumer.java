@@ -1,0 +1,156 @@
+package dev.metering.consumer;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.metering.consumer.admin.AdminServer;
+import dev.metering.consumer.db.Database;
+import dev.metering.consumer.db.LedgerWriter;
+import dev.metering.consumer.db.QuotaStore;
+import dev.metering.consumer.db.UsageQueries;
+import dev.metering.consumer.ingest.BatchListener;
+import dev.metering.consumer.ingest.IngestMetrics;
+import dev.metering.consumer.ingest.UsageIngestor;
+import dev.metering.model.kafka.Topics;
+import dev.metering.model.key.AdminToken;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * A running usage-consumer: migrations applied, topics ensured, the batch loop on its own thread
+ * and the admin API listening. This is where the consumer's parts are wired.
+ */
+public final class UsageConsumer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(UsageConsumer.class);
+
+    private final HikariDataSource pool;
+    private final UsageIngestor ingestor;
+    private final Thread thread;
+    private final Producer<String, byte[]> dlqProducer;
+    private final AdminServer admin;
+
+    private UsageConsumer(HikariDataSource pool, UsageIngestor ingestor, Thread thread,
+            Producer<String, byte[]> dlqProducer, AdminServer admin) {
+        this.pool = pool;
+        this.ingestor = ingestor;
+        this.thread = thread;
+        this.dlqProducer = dlqProducer;
+        this.admin = admin;
+    }
+
+    /** Hooks for quota publishing (another component); both may be no-ops. */
+    public record Hooks(BatchListener batches, Consumer<String> quotaChanged) {
+        public static final Hooks NONE = new Hooks(BatchListener.NONE, user -> { });
+    }
+
+    public static UsageConsumer start(dev.metering.consumer.config.ConsumerConfig config,
+            PrometheusMeterRegistry registry, Topics.Layout layout, Hooks hooks) {
+        config.describe().forEach(line -> log.info("consumer config: {}", line));
+        HikariDataSource pool = Database.pool(config.database(), "usage-consumer", 8);
+        try {
+            migrateWithRetry(pool, Duration.ofSeconds(60));
+            String bootstrap = config.common().kafkaBootstrapServers();
+            Topics.ensure(bootstrap, List.of(Topics.usageEvents(config.common().usageTopic(), layout),
+                    Topics.deadLetters(config.dlqTopic(), layout)), Duration.ofSeconds(60));
+            Producer<String, byte[]> dlq = new KafkaProducer<>(producerProperties(bootstrap));
+            UsageIngestor ingestor = new UsageIngestor(new KafkaConsumer<>(consumerProperties(config)),
+                    new LedgerWriter(pool, config.commitDelay()), dlq, config.dlqTopic(), new IngestMetrics(registry),
+                    hooks.batches(), config.common().usageTopic(), config.groupId(), config.maxBatchWait());
+            Thread thread = new Thread(ingestor, "usage-ingestor");
+            thread.start();
+            Jdbi jdbi = Jdbi.create(pool);
+            AdminServer admin = AdminServer.start(config.adminPort(), new AdminToken(config.common().adminToken()),
+                    new UsageQueries(jdbi, Clock.systemUTC()), new QuotaStore(jdbi), hooks.quotaChanged(), registry,
+                    ingestor::healthy);
+            log.info("usage-consumer running: group {}, topic {}, admin API on port {}", config.groupId(),
+                    config.common().usageTopic(), admin.port());
+            return new UsageConsumer(pool, ingestor, thread, dlq, admin);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    static void migrateWithRetry(HikariDataSource pool, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                Database.migrate(pool);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("migrations could not be applied within " + timeout.toSeconds()
+                            + " s: " + e.getMessage(), e);
+                }
+                log.warn("database not ready for migrations ({}); retrying", e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the database", ie);
+                }
+            }
+        }
+    }
+
+    static Properties consumerProperties(dev.metering.consumer.config.ConsumerConfig config) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.common().kafkaBootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxBatch());
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) Math.min(500, config.maxBatchWait().toMillis()));
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
+    static Properties producerProperties(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    /** The admin API's port. */
+    public int adminPort() {
+        return admin.port();
+    }
+
+    /** Stops after the batch in hand, then closes the admin API, the producer and the pool. */
+    @Override
+    public void close() {
+        ingestor.stop();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        admin.close();
+        dlqProducer.close(Duration.ofSeconds(5));
+        pool.close();
+        log.info("usage-consumer stopped");
+    }
+}

@@ -1,0 +1,78 @@
+package dev.metering.consumer.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.metering.model.config.ConfigException;
+import dev.metering.model.config.DatabaseUrl;
+import dev.metering.model.config.Env;
+import dev.metering.model.config.MeteringConfig;
+
+/**
+ * What a usage-consumer needs: the shared configuration (database required) plus its group,
+ * batch bounds and admin port, read from the environment and validated at start.
+ *
+ * @param common the shared settings
+ * @param database where the ledger and rollups live
+ * @param groupId Kafka consumer group ({@code METERING_CONSUMER_GROUP}, default {@code usage-consumer})
+ * @param maxBatch most events written in one transaction ({@code METERING_BATCH_MAX}, 5000)
+ * @param maxBatchWait longest a poll waits to fill a batch ({@code METERING_BATCH_WAIT_MS}, 100 ms)
+ * @param adminPort the admin API's port ({@code METERING_ADMIN_PORT}, 8081; 0 picks a free one)
+ * @param dlqTopic where invalid events go ({@code usage-events.dlq} beside the usage topic)
+ * @param commitDelay fault injection for tests only ({@code METERING_TEST_COMMIT_DELAY_MS}): a
+ *     pause inside each batch transaction, before its commit; zero in production
+ */
+public record ConsumerConfig(
+        MeteringConfig common,
+        DatabaseUrl database,
+        String groupId,
+        int maxBatch,
+        Duration maxBatchWait,
+        int adminPort,
+        String dlqTopic,
+        Duration commitDelay) {
+
+    public static ConsumerConfig fromEnv(Env env) {
+        MeteringConfig common = MeteringConfig.fromEnv(env);
+        String group = env.get("METERING_CONSUMER_GROUP").orElse("usage-consumer");
+        if (!group.matches("[A-Za-z0-9._-]{1,200}")) {
+            throw new ConfigException("METERING_CONSUMER_GROUP", "\"" + group + "\"", "1-200 letters, digits, '.', '_' or '-'");
+        }
+        return new ConsumerConfig(common, common.requireDatabase(), group,
+                (int) number(env, "METERING_BATCH_MAX", 5000, 1, 100_000),
+                Duration.ofMillis(number(env, "METERING_BATCH_WAIT_MS", 100, 1, 60_000)),
+                MeteringConfig.port(env, "METERING_ADMIN_PORT", 8081),
+                common.usageTopic() + ".dlq",
+                Duration.ofMillis(number(env, "METERING_TEST_COMMIT_DELAY_MS", 0, 0, 600_000)));
+    }
+
+    static long number(Env env, String variable, long fallback, long min, long max) {
+        Optional<String> raw = env.get(variable);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            long v = Long.parseLong(raw.get().trim());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(variable, "\"" + raw.get() + "\"", "an integer " + min + "-" + max);
+    }
+
+    /** The configuration as lines for the start-up log, secrets masked. */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>(common.describe());
+        lines.add("METERING_CONSUMER_GROUP=" + groupId);
+        lines.add("METERING_BATCH_MAX=" + maxBatch + ", METERING_BATCH_WAIT_MS=" + maxBatchWait.toMillis());
+        lines.add("METERING_ADMIN_PORT=" + adminPort);
+        if (!commitDelay.isZero()) {
+            lines.add("METERING_TEST_COMMIT_DELAY_MS=" + commitDelay.toMillis() + " (fault injection: not for production)");
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.metering.consumer.ingest;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The consumer's metrics: lag, batch size, commit time, rows written, duplicates, dead letters. */
+public final class IngestMetrics {
+    private final AtomicLong lag = new AtomicLong();
+    private final DistributionSummary batchSize;
+    private final Timer commitTime;
+    private final Counter rows;
+    private final Counter duplicates;
+    private final Counter deadLetters;
+    private final Counter dbFailures;
+
+    public IngestMetrics(MeterRegistry registry) {
+        Gauge.builder("metering_consumer_lag_records", lag::get)
+                .description("Usage events not yet consumed, over this consumer's partitions").register(registry);
+        batchSize = DistributionSummary.builder("metering_consumer_batch_size")
+                .description("Events per committed batch").publishPercentileHistogram().register(registry);
+        commitTime = Timer.builder("metering_consumer_commit")
+                .description("Time to write and commit one batch").publishPercentileHistogram().register(registry);
+        rows = Counter.builder("metering_consumer_rows_inserted")
+                .description("Ledger rows inserted (rate: rows per second)").register(registry);
+        duplicates = Counter.builder("metering_consumer_duplicates")
+                .description("Events skipped because their event id was already in the ledger").register(registry);
+        deadLetters = Counter.builder("metering_consumer_dlq")
+                .description("Invalid events sent to the dead-letter topic").register(registry);
+        dbFailures = Counter.builder("metering_consumer_db_failures")
+                .description("Batch writes that failed and were retried").register(registry);
+    }
+
+    void lag(long records) {
+        lag.set(records);
+    }
+
+    void committed(int events, int inserted, int dups, Duration took) {
+        batchSize.record(events);
+        commitTime.record(took);
+        rows.increment(inserted);
+        duplicates.increment(dups);
+    }
+
+    void deadLettered(int n) {
+        deadLetters.increment(n);
+    }
+
+    void dbFailure() {
+        dbFailures.increment();
+    }
+}
