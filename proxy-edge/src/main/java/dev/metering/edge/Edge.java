@@ -14,6 +14,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.metering.edge.admin.AdminRoute;
 import dev.metering.edge.auth.CallerAuth;
 import dev.metering.edge.config.EdgeConfig;
 import dev.metering.edge.events.EventMetrics;
@@ -26,6 +27,7 @@ import dev.metering.edge.proxy.ProxyContext;
 import dev.metering.edge.proxy.ProxyRoute;
 import dev.metering.edge.spool.Spool;
 import dev.metering.edge.upstream.UpstreamClient;
+import dev.metering.model.key.AdminToken;
 import dev.metering.model.money.PriceTable;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -75,7 +77,8 @@ public final class Edge implements AutoCloseable {
         CallerAuth auth = new CallerAuth(config.common().sharedSecret(), config.common().anthropicApiKey());
         EdgeServer.Draining draining = new EdgeServer.Draining();
         ProxyContext context = new ProxyContext(upstream, recorder, metrics, config.responseTimeout(), draining::get);
-        EdgeServer server = EdgeServer.start(config, new ProxyRoute(context, auth), registry, draining,
+        AdminRoute admin = new AdminRoute(new AdminToken(config.common().adminToken()), config.adminApi());
+        EdgeServer server = EdgeServer.start(config, new ProxyRoute(context, auth), admin, registry, draining,
                 () -> health(shipper, spool, draining.get()));
         log.info("edge {} listening on port {}, upstream {}", config.edgeId(), server.port(), config.upstream());
         return new Edge(config, spool, producer, shipper, upstream, server);

@@ -31,6 +31,8 @@ import dev.metering.model.event.UsageEvent;
  * @param clientIdleTimeout how long a client connection may sit idle between requests, or take
  *     to send one ({@code PROXY_CLIENT_IDLE_TIMEOUT_MS}, 60 s)
  * @param drainTimeout how long shutdown waits for calls in flight ({@code PROXY_DRAIN_TIMEOUT_MS}, 30 s)
+ * @param adminApi where the admin paths are answered, the consumer's admin API
+ *     ({@code METERING_ADMIN_URL}); empty means the edge answers them 503
  */
 public record EdgeConfig(
         MeteringConfig common,
@@ -42,7 +44,8 @@ public record EdgeConfig(
         Duration connectTimeout,
         Duration responseTimeout,
         Duration clientIdleTimeout,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        Optional<URI> adminApi) {
 
     /**
      * Reads the edge's configuration.
@@ -68,13 +71,26 @@ public record EdgeConfig(
                 Duration.ofMillis(number(env, "PROXY_UPSTREAM_CONNECT_TIMEOUT_MS", 10_000, 1, 600_000)),
                 Duration.ofMillis(number(env, "PROXY_UPSTREAM_RESPONSE_TIMEOUT_MS", 600_000, 1, 3_600_000)),
                 Duration.ofMillis(number(env, "PROXY_CLIENT_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000)),
-                Duration.ofMillis(number(env, "PROXY_DRAIN_TIMEOUT_MS", 30_000, 0, 3_600_000)));
+                Duration.ofMillis(number(env, "PROXY_DRAIN_TIMEOUT_MS", 30_000, 0, 3_600_000)),
+                env.get("METERING_ADMIN_URL").map(v -> adminUrl(v)));
+    }
+
+    private static URI adminUrl(String value) {
+        try {
+            URI u = new URI(value.trim());
+            if ("http".equals(u.getScheme()) && u.getHost() != null && u.getRawQuery() == null) {
+                return u;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        throw new ConfigException("METERING_ADMIN_URL", "\"" + value + "\"", "the consumer's admin API, such as http://consumer:8081");
     }
 
     /** The same configuration with another port, spool or timeouts; for tests and dev mode. */
     public EdgeConfig withSpool(SpoolOptions s) {
         return new EdgeConfig(common, upstream, edgeId, s, maxBodyBytes, maxHeaderBytes, connectTimeout,
-                responseTimeout, clientIdleTimeout, drainTimeout);
+                responseTimeout, clientIdleTimeout, drainTimeout, adminApi);
     }
 
     private static long number(Env env, String variable, long fallback, long min, long max) {
@@ -111,6 +127,7 @@ public record EdgeConfig(
         lines.add("PROXY_EDGE_ID=" + edgeId);
         lines.add("PROXY_SPOOL_DIR=" + spool.dir().toAbsolutePath() + " (max " + spool.maxBytes() + " bytes)");
         lines.add("PROXY_MAX_BODY_BYTES=" + maxBodyBytes + ", PROXY_MAX_HEADER_BYTES=" + maxHeaderBytes);
+        lines.add("METERING_ADMIN_URL=" + adminApi.map(URI::toString).orElse("(unset: admin paths answer 503)"));
         lines.add("timeouts: connect " + connectTimeout.toMillis() + " ms, response " + responseTimeout.toMillis()
                 + " ms, client idle " + clientIdleTimeout.toMillis() + " ms, drain " + drainTimeout.toMillis() + " ms");
         return lines;

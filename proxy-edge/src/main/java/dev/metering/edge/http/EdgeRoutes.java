@@ -3,6 +3,7 @@ package dev.metering.edge.http;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import dev.metering.edge.admin.AdminRoute;
 import dev.metering.edge.proxy.ProxyRoute;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
@@ -12,14 +13,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 /** What the router serves besides the proxy itself: health, metrics, and the shared counters. */
 final class EdgeRoutes {
     private final ProxyRoute proxy;
+    private final AdminRoute admin;
     private final InFlightCalls inFlight;
     private final PrometheusMeterRegistry registry;
     private final Supplier<String> healthJson;
     private final BooleanSupplier draining;
 
-    EdgeRoutes(ProxyRoute proxy, InFlightCalls inFlight, PrometheusMeterRegistry registry, Supplier<String> healthJson,
+    EdgeRoutes(ProxyRoute proxy, AdminRoute admin, InFlightCalls inFlight, PrometheusMeterRegistry registry, Supplier<String> healthJson,
             BooleanSupplier draining) {
         this.proxy = proxy;
+        this.admin = admin;
         this.inFlight = inFlight;
         this.registry = registry;
         this.healthJson = healthJson;
@@ -28,6 +31,10 @@ final class EdgeRoutes {
 
     ProxyRoute proxy() {
         return proxy;
+    }
+
+    AdminRoute admin() {
+        return admin;
     }
 
     InFlightCalls inFlight() {

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.metering.edge.admin.AdminRoute;
 import dev.metering.edge.proxy.ProxyCall;
 import dev.metering.edge.proxy.ProxyRoute;
 import io.netty.channel.ChannelFutureListener;
@@ -82,6 +83,10 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (path.equals("/v1") || path.startsWith("/v1/")) {
             proxy(ctx, request, received, keepAlive);
+            return;
+        }
+        if (AdminRoute.matches(path)) {
+            routes.admin().handle(ctx, request, res -> respond(ctx, res, keepAlive));
             return;
         }
         request.release();

@@ -13,6 +13,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -22,6 +24,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 /** The consumer's HTTP server for the admin API, health and metrics. */
 public final class AdminServer implements AutoCloseable {
@@ -30,11 +33,13 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup loops;
     private final EventExecutorGroup blocking;
     private final Channel listener;
+    private final ChannelGroup connections;
 
-    private AdminServer(EventLoopGroup loops, EventExecutorGroup blocking, Channel listener) {
+    private AdminServer(EventLoopGroup loops, EventExecutorGroup blocking, Channel listener, ChannelGroup connections) {
         this.loops = loops;
         this.blocking = blocking;
         this.listener = listener;
+        this.connections = connections;
     }
 
     public static AdminServer start(int port, AdminToken token, UsageQueries usage, QuotaStore quotas,
@@ -42,17 +47,19 @@ public final class AdminServer implements AutoCloseable {
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventExecutorGroup blocking = new DefaultEventExecutorGroup(4);
         AdminHandler handler = new AdminHandler(token, usage, quotas, quotaChanged, registry, healthy);
+        ChannelGroup connections = new DefaultChannelGroup("admin-connections", GlobalEventExecutor.INSTANCE);
         try {
             Channel ch = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            connections.add(c);
                             c.pipeline().addLast(new ReadTimeoutHandler(60), new HttpServerCodec(),
                                     new HttpObjectAggregator(MAX_BODY));
                             c.pipeline().addLast(blocking, handler);
                         }
                     }).bind(port).sync().channel();
-            return new AdminServer(loops, blocking, ch);
+            return new AdminServer(loops, blocking, ch, connections);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted binding the admin port " + port, e);
@@ -70,6 +77,8 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().syncUninterruptibly();
+        // Close connections while both executors still run: a pipeline spans the two.
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         blocking.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
