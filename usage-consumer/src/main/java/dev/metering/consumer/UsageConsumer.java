@@ -62,7 +62,8 @@ public final class UsageConsumer implements AutoCloseable {
     }
 
     public static UsageConsumer start(dev.metering.consumer.config.ConsumerConfig config,
-            PrometheusMeterRegistry registry, Topics.Layout layout, Hooks hooks) {
+            PrometheusMeterRegistry registry, Hooks hooks) {
+        Topics.Layout layout = config.layout();
         config.describe().forEach(line -> log.info("consumer config: {}", line));
         HikariDataSource pool = Database.pool(config.database(), "usage-consumer", 8);
         try {

@@ -9,6 +9,7 @@ import dev.metering.model.config.ConfigException;
 import dev.metering.model.config.DatabaseUrl;
 import dev.metering.model.config.Env;
 import dev.metering.model.config.MeteringConfig;
+import dev.metering.model.kafka.Topics;
 
 /**
  * What a usage-consumer needs: the shared configuration (database required) plus its group,
@@ -21,6 +22,9 @@ import dev.metering.model.config.MeteringConfig;
  * @param maxBatchWait longest a poll waits to fill a batch ({@code METERING_BATCH_WAIT_MS}, 100 ms)
  * @param adminPort the admin API's port ({@code METERING_ADMIN_PORT}, 8081; 0 picks a free one)
  * @param dlqTopic where invalid events go ({@code usage-events.dlq} beside the usage topic)
+ * @param layout partitions ({@code METERING_TOPIC_PARTITIONS}, 12), replication factor
+ *     ({@code METERING_TOPIC_REPLICATION}, broker default) and usage retention
+ *     ({@code METERING_USAGE_RETENTION_MS}, -1 = unlimited) of the topics it creates
  * @param commitDelay fault injection for tests only ({@code METERING_TEST_COMMIT_DELAY_MS}): a
  *     pause inside each batch transaction, before its commit; zero in production
  */
@@ -32,6 +36,7 @@ public record ConsumerConfig(
         Duration maxBatchWait,
         int adminPort,
         String dlqTopic,
+        Topics.Layout layout,
         Duration commitDelay) {
 
     public static ConsumerConfig fromEnv(Env env) {
@@ -45,7 +50,21 @@ public record ConsumerConfig(
                 Duration.ofMillis(number(env, "METERING_BATCH_WAIT_MS", 100, 1, 60_000)),
                 MeteringConfig.port(env, "METERING_ADMIN_PORT", 8081),
                 common.usageTopic() + ".dlq",
+                layout(env),
                 Duration.ofMillis(number(env, "METERING_TEST_COMMIT_DELAY_MS", 0, 0, 600_000)));
+    }
+
+    static Topics.Layout layout(Env env) {
+        int partitions = (int) number(env, "METERING_TOPIC_PARTITIONS", 12, 1, 10_000);
+        long rf = number(env, "METERING_TOPIC_REPLICATION", -1, -1, 32);
+        if (rf == 0) {
+            throw new ConfigException("METERING_TOPIC_REPLICATION", "\"0\"", "1-32, or -1 for the broker's default");
+        }
+        long retention = number(env, "METERING_USAGE_RETENTION_MS", -1, -1, Long.MAX_VALUE);
+        if (retention == 0) {
+            throw new ConfigException("METERING_USAGE_RETENTION_MS", "\"0\"", "-1 (unlimited) or a positive number of ms");
+        }
+        return new Topics.Layout(partitions, rf < 0 ? Optional.empty() : Optional.of((short) rf), retention);
     }
 
     static long number(Env env, String variable, long fallback, long min, long max) {
@@ -70,6 +89,9 @@ public record ConsumerConfig(
         lines.add("METERING_CONSUMER_GROUP=" + groupId);
         lines.add("METERING_BATCH_MAX=" + maxBatch + ", METERING_BATCH_WAIT_MS=" + maxBatchWait.toMillis());
         lines.add("METERING_ADMIN_PORT=" + adminPort);
+        lines.add("topics: " + layout.partitions() + " partitions, replication "
+                + layout.replicationFactor().map(String::valueOf).orElse("(broker default)") + ", usage retention "
+                + (layout.usageRetentionMs() < 0 ? "unlimited" : layout.usageRetentionMs() + " ms"));
         if (!commitDelay.isZero()) {
             lines.add("METERING_TEST_COMMIT_DELAY_MS=" + commitDelay.toMillis() + " (fault injection: not for production)");
         }

@@ -11,7 +11,6 @@ import java.util.Map;
 import dev.metering.consumer.UsageConsumer;
 import dev.metering.consumer.config.ConsumerConfig;
 import dev.metering.model.config.Env;
-import dev.metering.model.kafka.Topics;
 import dev.metering.testkit.TestDatabase;
 import dev.metering.testkit.TestInfra;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -33,12 +32,13 @@ final class ConsumerFixture {
         env.put("METERING_CONSUMER_GROUP", TestInfra.uniqueName("group"));
         env.put("METERING_ADMIN_PORT", "0");
         env.put("PROXY_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.put("METERING_TOPIC_PARTITIONS", "3");
         return env;
     }
 
     static UsageConsumer start(Map<String, String> env) {
         return UsageConsumer.start(ConsumerConfig.fromEnv(Env.of(env)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                new Topics.Layout(3, java.util.Optional.empty(), -1), UsageConsumer.Hooks.NONE);
+                UsageConsumer.Hooks.NONE);
     }
 
     static HttpResponse<String> get(int port, String path, String token) throws Exception {

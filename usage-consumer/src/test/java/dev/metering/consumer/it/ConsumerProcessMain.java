@@ -5,7 +5,6 @@ import java.util.concurrent.CountDownLatch;
 import dev.metering.consumer.UsageConsumer;
 import dev.metering.consumer.config.ConsumerConfig;
 import dev.metering.model.config.Env;
-import dev.metering.model.kafka.Topics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -16,7 +15,7 @@ public final class ConsumerProcessMain {
 
     public static void main(String[] args) throws InterruptedException {
         UsageConsumer consumer = UsageConsumer.start(ConsumerConfig.fromEnv(Env.system()),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Topics.Layout.DEFAULT, UsageConsumer.Hooks.NONE);
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), UsageConsumer.Hooks.NONE);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             consumer.close();
