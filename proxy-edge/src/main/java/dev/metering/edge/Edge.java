@@ -2,6 +2,7 @@ package dev.metering.edge;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,9 @@ import dev.metering.edge.metrics.EdgeMetrics;
 import dev.metering.edge.proxy.CallOutcomeRecorder;
 import dev.metering.edge.proxy.ProxyContext;
 import dev.metering.edge.proxy.ProxyRoute;
+import dev.metering.edge.proxy.QuotaGate;
+import dev.metering.quota.QuotaCache;
+import dev.metering.quota.QuotaStateFollower;
 import dev.metering.edge.spool.Spool;
 import dev.metering.edge.upstream.UpstreamClient;
 import dev.metering.model.key.AdminToken;
@@ -48,45 +52,69 @@ public final class Edge implements AutoCloseable {
     private final EventShipper shipper;
     private final UpstreamClient upstream;
     private final EdgeServer server;
+    private final QuotaStateFollower quotaFollower;
+    private final QuotaCache quota;
     private boolean closed;
 
     private Edge(EdgeConfig config, Spool spool, Producer<String, byte[]> producer, EventShipper shipper,
-            UpstreamClient upstream, EdgeServer server) {
+            UpstreamClient upstream, EdgeServer server, QuotaStateFollower quotaFollower, QuotaCache quota) {
         this.config = config;
         this.spool = spool;
         this.producer = producer;
         this.shipper = shipper;
         this.upstream = upstream;
         this.server = server;
+        this.quotaFollower = quotaFollower;
+        this.quota = quota;
     }
 
     /** Starts an edge; the registry is where its metrics go and what {@code /metrics} serves. */
     public static Edge start(EdgeConfig config, PrometheusMeterRegistry registry) {
+        return start(config, registry, Clock.systemUTC());
+    }
+
+    /** Starts an edge whose quota decisions use {@code clock} for the UTC day and month. */
+    public static Edge start(EdgeConfig config, PrometheusMeterRegistry registry, Clock clock) {
         config.describe().forEach(line -> log.info("edge config: {}", line));
         Spool spool = Spool.open(config.spool());
         Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties(config));
         EventMetrics eventMetrics = new EventMetrics(registry, spool::pendingBytes);
         EventShipper shipper = new EventShipper(spool, producer, config.common().usageTopic(), eventMetrics,
                 Duration.ofSeconds(30));
+        QuotaCache quota = new QuotaCache(clock, config.quotaStaleAfter(), config.quotaFailMode());
+        shipper.onDelivered((event, partition, offset) -> quota.delivered(event.userId(), event.eventId(), partition, offset));
         shipper.start();
+        QuotaStateFollower follower = new QuotaStateFollower(quota, config.common().kafkaBootstrapServers(),
+                config.common().quotaTopic());
+        follower.start();
         EdgeMetrics metrics = new EdgeMetrics(registry);
+        metrics.quotaGauges(() -> quota.age().toMillis() / 1000.0, quota::staleDecisions);
         UsageEmitter emitter = new UsageEmitter(spool, eventMetrics);
-        CallOutcomeRecorder recorder = new CallOutcomeRecorder(emitter, PriceTable.bundled(), metrics, config.edgeId());
+        PriceTable prices = PriceTable.bundled();
+        CallOutcomeRecorder recorder = new CallOutcomeRecorder(emitter, prices, metrics, config.edgeId(), quota);
         UpstreamClient upstream = new UpstreamClient(config.upstream(), config.connectTimeout(),
                 MAX_UPSTREAM_CONNECTIONS_PER_LOOP);
         CallerAuth auth = new CallerAuth(config.common().sharedSecret(), config.common().anthropicApiKey());
         EdgeServer.Draining draining = new EdgeServer.Draining();
-        ProxyContext context = new ProxyContext(upstream, recorder, metrics, config.responseTimeout(), draining::get);
+        ProxyContext context = new ProxyContext(upstream, recorder, metrics, config.responseTimeout(), draining::get,
+                quota);
         AdminRoute admin = new AdminRoute(new AdminToken(config.common().adminToken()), config.adminApi());
-        EdgeServer server = EdgeServer.start(config, new ProxyRoute(context, auth), admin, registry, draining,
-                () -> health(shipper, spool, draining.get()));
+        EdgeServer server = EdgeServer.start(config, new ProxyRoute(context, auth, new QuotaGate(quota, prices)), admin,
+                registry, draining, () -> health(shipper, spool, quota, draining.get()), quota::ready);
         log.info("edge {} listening on port {}, upstream {}", config.edgeId(), server.port(), config.upstream());
-        return new Edge(config, spool, producer, shipper, upstream, server);
+        return new Edge(config, spool, producer, shipper, upstream, server, follower, quota);
     }
 
-    private static String health(EventShipper shipper, Spool spool, boolean draining) {
+    private static String health(EventShipper shipper, Spool spool, QuotaCache quota, boolean draining) {
         return "{\"status\":\"ok\",\"kafka\":\"" + (shipper.kafkaHealthy() ? "up" : "down")
-                + "\",\"spoolPendingBytes\":" + spool.pendingBytes() + ",\"draining\":" + draining + "}";
+                + "\",\"quota\":\"" + (!quota.ready() ? "loading" : quota.stale() ? "stale" : "fresh")
+                + "\",\"quotaStateAgeMs\":" + (quota.ready() ? quota.age().toMillis() : -1)
+                + ",\"spoolPendingBytes\":" + spool.pendingBytes() + ",\"draining\":" + draining + "}";
+    }
+
+    /** The quota cache, for tests that watch it. */
+    public QuotaCache quota() {
+        return quota;
     }
 
     private static Properties producerProperties(EdgeConfig config) {
@@ -139,6 +167,7 @@ public final class Edge implements AutoCloseable {
         log.info("shutdown 3/4: usage events {}", delivered ? "all delivered to Kafka"
                 : "not all delivered; " + spool.pendingBytes() + " bytes stay in the spool for the next start");
         shipper.close();
+        quotaFollower.close();
         producer.close(Duration.ofSeconds(5));
         spool.close();
         upstream.close();

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -27,7 +27,7 @@ import dev.metering.consumer.db.Database;
 import dev.metering.consumer.db.LedgerWriter;
 import dev.metering.consumer.db.QuotaStore;
 import dev.metering.consumer.db.UsageQueries;
-import dev.metering.consumer.ingest.BatchListener;
+import dev.metering.consumer.quota.QuotaPublisher;
 import dev.metering.consumer.ingest.IngestMetrics;
 import dev.metering.consumer.ingest.UsageIngestor;
 import dev.metering.model.kafka.Topics;
@@ -46,23 +46,26 @@ public final class UsageConsumer implements AutoCloseable {
     private final Thread thread;
     private final Producer<String, byte[]> dlqProducer;
     private final AdminServer admin;
+    private final QuotaPublisher quotas;
 
     private UsageConsumer(HikariDataSource pool, UsageIngestor ingestor, Thread thread,
-            Producer<String, byte[]> dlqProducer, AdminServer admin) {
+            Producer<String, byte[]> dlqProducer, AdminServer admin, QuotaPublisher quotas) {
         this.pool = pool;
         this.ingestor = ingestor;
         this.thread = thread;
         this.dlqProducer = dlqProducer;
         this.admin = admin;
-    }
-
-    /** Hooks for quota publishing (another component); both may be no-ops. */
-    public record Hooks(BatchListener batches, Consumer<String> quotaChanged) {
-        public static final Hooks NONE = new Hooks(BatchListener.NONE, user -> { });
+        this.quotas = quotas;
     }
 
     public static UsageConsumer start(dev.metering.consumer.config.ConsumerConfig config,
-            PrometheusMeterRegistry registry, Hooks hooks) {
+            PrometheusMeterRegistry registry) {
+        return start(config, registry, Clock.systemUTC());
+    }
+
+    /** Starts with {@code clock} deciding the UTC day and month (tests move it). */
+    public static UsageConsumer start(dev.metering.consumer.config.ConsumerConfig config,
+            PrometheusMeterRegistry registry, Clock clock) {
         Topics.Layout layout = config.layout();
         config.describe().forEach(line -> log.info("consumer config: {}", line));
         HikariDataSource pool = Database.pool(config.database(), "usage-consumer", 8);
@@ -70,20 +73,24 @@ public final class UsageConsumer implements AutoCloseable {
             migrateWithRetry(pool, Duration.ofSeconds(60));
             String bootstrap = config.common().kafkaBootstrapServers();
             Topics.ensure(bootstrap, List.of(Topics.usageEvents(config.common().usageTopic(), layout),
-                    Topics.deadLetters(config.dlqTopic(), layout)), Duration.ofSeconds(60));
-            Producer<String, byte[]> dlq = new KafkaProducer<>(producerProperties(bootstrap));
+                    Topics.deadLetters(config.dlqTopic(), layout), Topics.quotaState(config.common().quotaTopic(), layout)),
+                    Duration.ofSeconds(60));
+            Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties(bootstrap));
+            Jdbi jdbi = Jdbi.create(pool);
+            QuotaPublisher quotas = new QuotaPublisher(jdbi, producer, config.common().quotaTopic(),
+                    config.common().usageTopic(), config.groupId(), UUID.randomUUID().toString().substring(0, 8), clock);
             UsageIngestor ingestor = new UsageIngestor(new KafkaConsumer<>(consumerProperties(config)),
-                    new LedgerWriter(pool, config.commitDelay()), dlq, config.dlqTopic(), new IngestMetrics(registry),
-                    hooks.batches(), config.common().usageTopic(), config.groupId(), config.maxBatchWait());
+                    new LedgerWriter(pool, config.commitDelay()), producer, config.dlqTopic(), new IngestMetrics(registry),
+                    quotas, config.common().usageTopic(), config.groupId(), config.maxBatchWait());
             Thread thread = new Thread(ingestor, "usage-ingestor");
             thread.start();
-            Jdbi jdbi = Jdbi.create(pool);
+            quotas.start();
             AdminServer admin = AdminServer.start(config.adminPort(), new AdminToken(config.common().adminToken()),
-                    new UsageQueries(jdbi, Clock.systemUTC()), new QuotaStore(jdbi), hooks.quotaChanged(), registry,
+                    new UsageQueries(jdbi, clock), new QuotaStore(jdbi), quotas::quotaChanged, registry,
                     ingestor::healthy);
             log.info("usage-consumer running: group {}, topic {}, admin API on port {}", config.groupId(),
                     config.common().usageTopic(), admin.port());
-            return new UsageConsumer(pool, ingestor, thread, dlq, admin);
+            return new UsageConsumer(pool, ingestor, thread, producer, admin, quotas);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -150,6 +157,7 @@ public final class UsageConsumer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         admin.close();
+        quotas.close();
         dlqProducer.close(Duration.ofSeconds(5));
         pool.close();
         log.info("usage-consumer stopped");

@@ -14,6 +14,7 @@ import dev.metering.model.config.ConfigException;
 import dev.metering.model.config.Env;
 import dev.metering.model.config.MeteringConfig;
 import dev.metering.model.event.UsageEvent;
+import dev.metering.quota.FailMode;
 
 /**
  * Everything an edge needs: the shared configuration plus the edge's own limits and timeouts,
@@ -31,6 +32,10 @@ import dev.metering.model.event.UsageEvent;
  * @param clientIdleTimeout how long a client connection may sit idle between requests, or take
  *     to send one ({@code PROXY_CLIENT_IDLE_TIMEOUT_MS}, 60 s)
  * @param drainTimeout how long shutdown waits for calls in flight ({@code PROXY_DRAIN_TIMEOUT_MS}, 30 s)
+ * @param quotaStaleAfter how old quota state may be before the fail mode applies
+ *     ({@code PROXY_QUOTA_STALE_AFTER_MS}, 30 s)
+ * @param quotaFailMode {@code open} (admit, counted) or {@code closed} (503) past that bound
+ *     ({@code PROXY_QUOTA_FAIL_MODE}, open)
  * @param adminApi where the admin paths are answered, the consumer's admin API
  *     ({@code METERING_ADMIN_URL}); empty means the edge answers them 503
  */
@@ -45,6 +50,8 @@ public record EdgeConfig(
         Duration responseTimeout,
         Duration clientIdleTimeout,
         Duration drainTimeout,
+        Duration quotaStaleAfter,
+        FailMode quotaFailMode,
         Optional<URI> adminApi) {
 
     /**
@@ -72,7 +79,18 @@ public record EdgeConfig(
                 Duration.ofMillis(number(env, "PROXY_UPSTREAM_RESPONSE_TIMEOUT_MS", 600_000, 1, 3_600_000)),
                 Duration.ofMillis(number(env, "PROXY_CLIENT_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000)),
                 Duration.ofMillis(number(env, "PROXY_DRAIN_TIMEOUT_MS", 30_000, 0, 3_600_000)),
+                Duration.ofMillis(number(env, "PROXY_QUOTA_STALE_AFTER_MS", 30_000, 100, 86_400_000)),
+                failMode(env),
                 env.get("METERING_ADMIN_URL").map(v -> adminUrl(v)));
+    }
+
+    private static FailMode failMode(Env env) {
+        String v = env.get("PROXY_QUOTA_FAIL_MODE").orElse("open").trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "open" -> FailMode.OPEN;
+            case "closed" -> FailMode.CLOSED;
+            default -> throw new ConfigException("PROXY_QUOTA_FAIL_MODE", "\"" + v + "\"", "open or closed");
+        };
     }
 
     private static URI adminUrl(String value) {
@@ -90,7 +108,7 @@ public record EdgeConfig(
     /** The same configuration with another port, spool or timeouts; for tests and dev mode. */
     public EdgeConfig withSpool(SpoolOptions s) {
         return new EdgeConfig(common, upstream, edgeId, s, maxBodyBytes, maxHeaderBytes, connectTimeout,
-                responseTimeout, clientIdleTimeout, drainTimeout, adminApi);
+                responseTimeout, clientIdleTimeout, drainTimeout, quotaStaleAfter, quotaFailMode, adminApi);
     }
 
     private static long number(Env env, String variable, long fallback, long min, long max) {
@@ -127,6 +145,7 @@ public record EdgeConfig(
         lines.add("PROXY_EDGE_ID=" + edgeId);
         lines.add("PROXY_SPOOL_DIR=" + spool.dir().toAbsolutePath() + " (max " + spool.maxBytes() + " bytes)");
         lines.add("PROXY_MAX_BODY_BYTES=" + maxBodyBytes + ", PROXY_MAX_HEADER_BYTES=" + maxHeaderBytes);
+        lines.add("quota: stale after " + quotaStaleAfter.toMillis() + " ms, then fail " + quotaFailMode.name().toLowerCase(java.util.Locale.ROOT));
         lines.add("METERING_ADMIN_URL=" + adminApi.map(URI::toString).orElse("(unset: admin paths answer 503)"));
         lines.add("timeouts: connect " + connectTimeout.toMillis() + " ms, response " + responseTimeout.toMillis()
                 + " ms, client idle " + clientIdleTimeout.toMillis() + " ms, drain " + drainTimeout.toMillis() + " ms");

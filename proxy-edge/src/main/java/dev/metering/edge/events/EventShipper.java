@@ -38,6 +38,7 @@ public final class EventShipper implements AutoCloseable {
     private final String topic;
     private final EventMetrics metrics;
     private final Duration sendTimeout;
+    private volatile DeliveryListener deliveries = (event, partition, offset) -> { };
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean kafkaHealthy;
@@ -52,6 +53,17 @@ public final class EventShipper implements AutoCloseable {
         this.sendTimeout = sendTimeout;
         this.thread = new Thread(this::run, "event-shipper");
         this.thread.setDaemon(true);
+    }
+
+    /** Told of every event Kafka stored, with where (the quota cache uses it). */
+    public void onDelivered(DeliveryListener listener) {
+        this.deliveries = listener;
+    }
+
+    /** Where Kafka stored an event. */
+    @FunctionalInterface
+    public interface DeliveryListener {
+        void delivered(UsageEvent event, int partition, long offset);
     }
 
     public void start() {
@@ -100,6 +112,7 @@ public final class EventShipper implements AutoCloseable {
 
     private boolean deliver(Spool.Batch batch) {
         List<Future<RecordMetadata>> sent = new ArrayList<>(batch.payloads().size());
+        List<UsageEvent> events = new ArrayList<>(batch.payloads().size());
         try {
             for (byte[] payload : batch.payloads()) {
                 UsageEvent event;
@@ -112,12 +125,17 @@ public final class EventShipper implements AutoCloseable {
                     continue;
                 }
                 sent.add(producer.send(UsageEventRecords.toRecord(topic, event, payload)));
+                events.add(event);
             }
             long deadline = System.nanoTime() + sendTimeout.toNanos();
+            List<RecordMetadata> stored = new ArrayList<>(sent.size());
             for (Future<RecordMetadata> f : sent) {
-                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                stored.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
             }
             metrics.produced(sent.size());
+            for (int i = 0; i < stored.size(); i++) {
+                deliveries.delivered(events.get(i), stored.get(i).partition(), stored.get(i).offset());
+            }
             return true;
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;

@@ -18,15 +18,17 @@ final class EdgeRoutes {
     private final PrometheusMeterRegistry registry;
     private final Supplier<String> healthJson;
     private final BooleanSupplier draining;
+    private final BooleanSupplier ready;
 
-    EdgeRoutes(ProxyRoute proxy, AdminRoute admin, InFlightCalls inFlight, PrometheusMeterRegistry registry, Supplier<String> healthJson,
-            BooleanSupplier draining) {
+    EdgeRoutes(ProxyRoute proxy, AdminRoute admin, InFlightCalls inFlight, PrometheusMeterRegistry registry,
+            Supplier<String> healthJson, BooleanSupplier ready, BooleanSupplier draining) {
         this.proxy = proxy;
         this.admin = admin;
         this.inFlight = inFlight;
         this.registry = registry;
         this.healthJson = healthJson;
         this.draining = draining;
+        this.ready = ready;
     }
 
     ProxyRoute proxy() {
@@ -47,6 +49,13 @@ final class EdgeRoutes {
 
     FullHttpResponse health(ByteBufAllocator alloc) {
         return ErrorResponses.json(alloc, HttpResponseStatus.OK, healthJson.get());
+    }
+
+    /** 200 once quota state is loaded and the edge is not draining; 503 before and after. */
+    FullHttpResponse ready(ByteBufAllocator alloc) {
+        boolean ok = ready.getAsBoolean() && !draining.getAsBoolean();
+        return ErrorResponses.json(alloc, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "{\"ready\":" + ok + "}");
     }
 
     FullHttpResponse metrics(ByteBufAllocator alloc) {

@@ -52,12 +52,12 @@ public final class EdgeServer {
     }
 
     public static EdgeServer start(EdgeConfig config, ProxyRoute proxy, AdminRoute admin, PrometheusMeterRegistry registry,
-            Draining draining, Supplier<String> healthJson) {
+            Draining draining, Supplier<String> healthJson, java.util.function.BooleanSupplier ready) {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         ChannelGroup clients = new DefaultChannelGroup("edge-clients", GlobalEventExecutor.INSTANCE);
         InFlightCalls inFlight = new InFlightCalls();
-        EdgeRoutes routes = new EdgeRoutes(proxy, admin, inFlight, registry, healthJson, draining::get);
+        EdgeRoutes routes = new EdgeRoutes(proxy, admin, inFlight, registry, healthJson, ready, draining::get);
         try {
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)

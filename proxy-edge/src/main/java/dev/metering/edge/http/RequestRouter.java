@@ -93,6 +93,8 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         FullHttpResponse res;
         if (path.equals("/health") && request.method().equals(HttpMethod.GET)) {
             res = routes.health(ctx.alloc());
+        } else if (path.equals("/ready") && request.method().equals(HttpMethod.GET)) {
+            res = routes.ready(ctx.alloc());
         } else if (path.equals("/metrics") && request.method().equals(HttpMethod.GET)) {
             res = routes.metrics(ctx.alloc());
         } else {

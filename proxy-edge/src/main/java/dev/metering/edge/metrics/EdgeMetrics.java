@@ -73,6 +73,15 @@ public final class EdgeMetrics {
                 .tag("user_id", users.label(userId)).register(registry).increment();
     }
 
+    /** Quota-state age (seconds) and decisions taken on stale state. */
+    public void quotaGauges(java.util.function.DoubleSupplier ageSeconds, java.util.function.LongSupplier staleDecisions) {
+        io.micrometer.core.instrument.Gauge.builder("proxy_quota_state_age_seconds", ageSeconds::getAsDouble)
+                .description("Time since quota state was last heard from the quota-state topic").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("proxy_quota_stale_decisions", staleDecisions,
+                s -> (double) s.getAsLong()).description("Admission decisions taken on stale (or loading) quota state")
+                .register(registry);
+    }
+
     public void authFailure() {
         Counter.builder("proxy_auth_failures").description("Calls refused with 401").register(registry).increment();
     }

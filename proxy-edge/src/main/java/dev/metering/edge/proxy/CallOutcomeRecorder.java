@@ -11,6 +11,8 @@ import dev.metering.model.event.Outcome;
 import dev.metering.model.event.UsageEvent;
 import dev.metering.model.money.Cost;
 import dev.metering.model.money.PriceTable;
+import dev.metering.quota.QuotaCache;
+import dev.metering.quota.Reservation;
 
 /** Turns a finished call into its usage event, prices it, counts it and hands it to the spool. */
 public final class CallOutcomeRecorder {
@@ -18,12 +20,15 @@ public final class CallOutcomeRecorder {
     private final PriceTable prices;
     private final EdgeMetrics metrics;
     private final String edgeId;
+    private final QuotaCache quota;
 
-    public CallOutcomeRecorder(UsageEmitter emitter, PriceTable prices, EdgeMetrics metrics, String edgeId) {
+    public CallOutcomeRecorder(UsageEmitter emitter, PriceTable prices, EdgeMetrics metrics, String edgeId,
+            QuotaCache quota) {
         this.emitter = emitter;
         this.prices = prices;
         this.metrics = metrics;
         this.edgeId = edgeId;
+        this.quota = quota;
     }
 
     EdgeMetrics metrics() {
@@ -35,16 +40,17 @@ public final class CallOutcomeRecorder {
     }
 
     /** Meters the call; the future completes when its event is in the spool. */
-    CompletableFuture<Void> record(CallIdentity who, Instant startedAt, long durationMs, int status, boolean stream,
-            CapturedUsage usage, String requestModel, Outcome outcome) {
+    CompletableFuture<Void> record(Reservation reservation, CallIdentity who, Instant startedAt, long durationMs,
+            int status, boolean stream, CapturedUsage usage, String requestModel, Outcome outcome) {
         try {
-            return recordOrThrow(who, startedAt, durationMs, status, stream, usage, requestModel, outcome);
+            return recordOrThrow(reservation, who, startedAt, durationMs, status, stream, usage, requestModel, outcome);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletableFuture<Void> recordOrThrow(CallIdentity who, Instant startedAt, long durationMs, int status,
+    private CompletableFuture<Void> recordOrThrow(Reservation reservation, CallIdentity who, Instant startedAt,
+            long durationMs, int status,
             boolean stream, CapturedUsage usage, String requestModel, Outcome outcome) {
         String model = usage.model() != null ? usage.model() : usable(requestModel) ? requestModel : "unknown";
         status = Math.max(100, Math.min(599, status));
@@ -62,6 +68,9 @@ public final class CallOutcomeRecorder {
         UsageEvent event = new UsageEvent(UUID.randomUUID().toString(), startedAt, who.userId(), who.sessionId(), model,
                 status, stream, t.input(), t.output(), t.cacheRead(), t.cacheWrite(), cost.micros(),
                 cost.pricingVersion(), edgeId, Math.max(0, durationMs), outcome);
+        // The real cost replaces the estimate now, before the last byte goes out, so the user's
+        // next call already sees it.
+        quota.settle(reservation, event.eventId(), event.costMicros(), startedAt);
         return emitter.emit(event);
     }
 

@@ -13,6 +13,7 @@ import dev.metering.edge.upstream.UpstreamClient;
 import dev.metering.edge.upstream.UpstreamListener;
 import dev.metering.edge.usage.CapturedUsage;
 import dev.metering.model.event.Outcome;
+import dev.metering.quota.Reservation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -63,6 +64,7 @@ public final class ProxyCall implements UpstreamListener {
     private final long receivedNanos;
     private final Instant startedAt;
     private final Runnable onDone;
+    private final Reservation reservation;
 
     private Phase phase = Phase.CONNECTING;
     private Channel upstream;
@@ -80,7 +82,7 @@ public final class ProxyCall implements UpstreamListener {
     private boolean readPending;
 
     ProxyCall(ProxyContext deps, ChannelHandlerContext client, FullHttpRequest request, AuthResult.Allowed auth,
-            RequestFacts facts, boolean keepAlive, long receivedNanos, Runnable onDone) {
+            RequestFacts facts, boolean keepAlive, long receivedNanos, Reservation reservation, Runnable onDone) {
         this.deps = deps;
         this.client = client;
         this.request = request;
@@ -91,6 +93,7 @@ public final class ProxyCall implements UpstreamListener {
         this.receivedNanos = receivedNanos;
         this.startedAt = Instant.now();
         this.onDone = onDone;
+        this.reservation = reservation;
         this.streamResponse = facts.stream();
     }
 
@@ -267,7 +270,7 @@ public final class ProxyCall implements UpstreamListener {
         }
         upstream = null;
         Outcome outcome = status >= 400 ? Outcome.UPSTREAM_ERROR : Outcome.COMPLETED;
-        deps.recorder().record(who, startedAt, elapsedMs(), status, streamResponse, usage, facts.model(), outcome)
+        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, usage, facts.model(), outcome)
                 .whenComplete((ok, err) -> client.executor().execute(() -> {
                     if (err != null) {
                         tail.release();
@@ -354,7 +357,7 @@ public final class ProxyCall implements UpstreamListener {
         dropUpstream();
         status = st.code();
         upstreamEndNanos = System.nanoTime();
-        deps.recorder().record(who, startedAt, elapsedMs(), status, streamResponse, new CapturedUsage(), facts.model(),
+        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, new CapturedUsage(), facts.model(),
                 outcome).whenComplete((ok, err) -> client.executor().execute(() -> {
                     if (phase == Phase.DONE) {
                         return;
@@ -372,7 +375,7 @@ public final class ProxyCall implements UpstreamListener {
         cancelTimer();
         CapturedUsage usage = usageSoFar();
         dropUpstream();
-        deps.recorder().record(who, startedAt, elapsedMs(), status, streamResponse, usage, facts.model(), outcome)
+        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, usage, facts.model(), outcome)
                 .whenComplete((ok, err) -> client.executor().execute(this::abortClient));
     }
 
@@ -395,7 +398,7 @@ public final class ProxyCall implements UpstreamListener {
         CapturedUsage usage = reachedUpstream && upstream != null ? usageSoFar() : new CapturedUsage();
         dropUpstream();
         if (reachedUpstream) {
-            deps.recorder().record(who, startedAt, elapsedMs(), status == 0 ? 499 : status, streamResponse, usage,
+            deps.recorder().record(reservation, who, startedAt, elapsedMs(), status == 0 ? 499 : status, streamResponse, usage,
                     facts.model(), Outcome.CLIENT_DISCONNECTED)
                     .whenComplete((ok, err) -> client.executor().execute(this::complete));
         } else {
@@ -448,6 +451,7 @@ public final class ProxyCall implements UpstreamListener {
         cancelTimer();
         dropUpstream();
         request.release();
+        deps.quota().release(reservation); // no-op when the call's cost already settled it
         onDone.run();
     }
 

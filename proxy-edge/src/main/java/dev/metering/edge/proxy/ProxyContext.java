@@ -8,7 +8,7 @@ import dev.metering.edge.upstream.UpstreamClient;
 
 /** What every call of an edge shares. */
 public record ProxyContext(UpstreamClient upstream, CallOutcomeRecorder recorder, EdgeMetrics metrics,
-        Duration responseTimeout, BooleanSupplier drainingFlag) {
+        Duration responseTimeout, BooleanSupplier drainingFlag, dev.metering.quota.QuotaCache quota) {
 
     boolean draining() {
         return drainingFlag.getAsBoolean();

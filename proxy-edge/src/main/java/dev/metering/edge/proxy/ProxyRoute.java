@@ -6,6 +6,8 @@ import dev.metering.edge.auth.AuthResult;
 import dev.metering.edge.auth.CallerAuth;
 import dev.metering.edge.http.ErrorResponses;
 import dev.metering.edge.spool.SpoolFullException;
+import dev.metering.quota.Decision;
+import dev.metering.quota.Reservation;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -19,10 +21,12 @@ import io.netty.handler.codec.http.HttpUtil;
 public final class ProxyRoute {
     private final ProxyContext context;
     private final CallerAuth auth;
+    private final QuotaGate quota;
 
-    public ProxyRoute(ProxyContext context, CallerAuth auth) {
+    public ProxyRoute(ProxyContext context, CallerAuth auth, QuotaGate quota) {
         this.context = context;
         this.auth = auth;
+        this.quota = quota;
     }
 
     /** A call that started, or the response refusing it. */
@@ -55,8 +59,28 @@ public final class ProxyRoute {
             return new Admission.Refused(ErrorResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "overloaded_error", "Usage spool is full; try again later"));
         }
-        ProxyCall call = new ProxyCall(context, ctx, request, (AuthResult.Allowed) result,
-                RequestFacts.parse(request.content()), HttpUtil.isKeepAlive(request), receivedNanos, onDone);
+        AuthResult.Allowed who = (AuthResult.Allowed) result;
+        RequestFacts facts = RequestFacts.parse(request.content());
+        Decision decision = quota.admit(who.userId(), facts, request.content().readableBytes());
+        if (decision instanceof Decision.Refused refused) {
+            context.metrics().quotaRejection(who.userId());
+            return new Admission.Refused(ErrorResponses.json(ctx.alloc(), HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "{\"type\":\"error\",\"error\":{\"type\":\"quota_exceeded\",\"message\":\"Usage quota exceeded\"},"
+                            + "\"quota\":" + QuotaGate.quotaJson(refused) + "}"));
+        }
+        if (decision instanceof Decision.Unavailable unavailable) {
+            return new Admission.Refused(ErrorResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "overloaded_error", "Quota state unavailable; try again later"));
+        }
+        Reservation reservation = ((Decision.Allowed) decision).reservation();
+        ProxyCall call;
+        try {
+            call = new ProxyCall(context, ctx, request, who, facts, HttpUtil.isKeepAlive(request), receivedNanos,
+                    reservation, onDone);
+        } catch (RuntimeException e) {
+            quota.cache().release(reservation);
+            throw e;
+        }
         call.start();
         return new Admission.Started(call);
     }

@@ -60,6 +60,7 @@ final class EdgeFixture implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Map<String, String> env = new HashMap<>(baseEnv(sim.baseUrl(), infra.kafkaBootstrapServers(), topic, spool));
+        env.put("METERING_QUOTA_TOPIC", infra.createTopic("quota-state", 1, Map.of("cleanup.policy", "compact")));
         env.putAll(extraEnv);
         Edge edge = Edge.start(EdgeConfig.fromEnv(Env.of(env), Optional.empty()),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

@@ -103,7 +103,7 @@ public final class UsageIngestor implements Runnable {
                             + "topic: {}", x.record().topic(), x.record().partition(), x.record().offset(), x.reason()));
                 }
                 commitToKafka(batch);
-                listener.committed(r.users());
+                listener.committed(batch.watermarks());
                 healthy = true;
                 if (paused) {
                     consumer.resume(consumer.paused());
@@ -210,12 +210,15 @@ public final class UsageIngestor implements Runnable {
         final List<UsageEvent> events = new ArrayList<>();
         final List<DeadLetters.Rejected> rejected = new ArrayList<>();
         final Map<TopicPartition, LedgerWriter.Offset> offsets = new HashMap<>();
+        final Map<String, TopicPartition> userPartition = new HashMap<>();
 
         static Batch of(ConsumerRecords<String, byte[]> records) {
             Batch b = new Batch();
             for (ConsumerRecord<String, byte[]> r : records) {
                 try {
-                    b.events.add(UsageEventRecords.fromRecord(r));
+                    UsageEvent e = UsageEventRecords.fromRecord(r);
+                    b.events.add(e);
+                    b.userPartition.put(e.userId(), new TopicPartition(r.topic(), r.partition()));
                 } catch (InvalidEventException e) {
                     b.rejected.add(new DeadLetters.Rejected(r, e.reason()));
                 }
@@ -227,6 +230,14 @@ public final class UsageIngestor implements Runnable {
 
         int size() {
             return events.size() + rejected.size();
+        }
+
+        /** Every user with events in the batch, with its partition's position after the batch. */
+        Map<String, BatchListener.Watermark> watermarks() {
+            Map<String, BatchListener.Watermark> out = new HashMap<>();
+            userPartition.forEach((user, tp) -> out.put(user,
+                    new BatchListener.Watermark(tp.partition(), offsets.get(tp).nextOffset())));
+            return out;
         }
     }
 }

@@ -37,8 +37,7 @@ final class ConsumerFixture {
     }
 
     static UsageConsumer start(Map<String, String> env) {
-        return UsageConsumer.start(ConsumerConfig.fromEnv(Env.of(env)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                UsageConsumer.Hooks.NONE);
+        return UsageConsumer.start(ConsumerConfig.fromEnv(Env.of(env)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 
     static HttpResponse<String> get(int port, String path, String token) throws Exception {

@@ -15,7 +15,7 @@ public final class ConsumerProcessMain {
 
     public static void main(String[] args) throws InterruptedException {
         UsageConsumer consumer = UsageConsumer.start(ConsumerConfig.fromEnv(Env.system()),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), UsageConsumer.Hooks.NONE);
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             consumer.close();
