@@ -169,6 +169,11 @@ public final class QuotaCache {
         return !ready || age().compareTo(staleAfter) > 0;
     }
 
+    /** The state known for {@code userId}, if any; for health views and tests. */
+    public java.util.Optional<QuotaState> stateOf(String userId) {
+        return java.util.Optional.ofNullable(ledgerState(userId));
+    }
+
     /** The last state applied for {@code userId}, or null. */
     QuotaState ledgerState(String userId) {
         UserLedger ledger = users.get(userId);
