@@ -7,12 +7,13 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** File-tree helpers for the embedded servers' data directories. */
-final class Directories {
+/** File-tree helpers for data directories. */
+public final class Directories {
     private Directories() {
     }
 
-    static void deleteRecursively(Path root) {
+    /** Deletes {@code root} and everything under it, if it exists. */
+    public static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
         }

@@ -37,13 +37,23 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * @param deleteOnClose whether {@link #close()} removes {@code dataDir}
      */
     public static EmbeddedPostgres start(Path dataDir, int port, boolean deleteOnClose) {
+        return start(dataDir, port, deleteOnClose, true);
+    }
+
+    /**
+     * Starts a server; with {@code shutdownHook} false the caller must {@link #close()} it, which
+     * lets an application stop it last, after everything that uses it.
+     */
+    public static EmbeddedPostgres start(Path dataDir, int port, boolean deleteOnClose, boolean shutdownHook) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
         }
+        stopStaleServer(dataDir);
         try {
             var server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(deleteOnClose)
+                    .setRegisterShutdownHook(shutdownHook)
                     .setPort(port == 0 ? FreePorts.pick() : port)
                     .setServerConfig("max_connections", "300")
                     .start();
@@ -52,6 +62,49 @@ public final class EmbeddedPostgres implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL did not start in " + dataDir, e);
         }
+    }
+
+    /**
+     * The server is not a child of the JVM, so a JVM killed with SIGKILL leaves it running on the
+     * data directory. Stop that server (its PID is the first line of {@code postmaster.pid}) before
+     * starting a new one on the same data.
+     */
+    public static void stopStaleServer(Path dataDir) {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!java.nio.file.Files.exists(pidFile)) {
+            return;
+        }
+        try {
+            long pid = Long.parseLong(java.nio.file.Files.readAllLines(pidFile).get(0).trim());
+            ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(h -> h.info().command().map(c -> c.endsWith("postgres")).orElse(false)) // not a reused PID
+                    .ifPresent(stale -> {
+                log.warn("PostgreSQL (pid {}) from an earlier run still holds {}; stopping it", pid, dataDir);
+                fastShutdown(stale);
+                try {
+                    stale.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    stale.destroyForcibly();
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not read {} ({}); starting anyway", pidFile, e.toString());
+        }
+    }
+
+    /** SIGINT is PostgreSQL's fast shutdown; the JDK can only send SIGTERM (a smart, slower one). */
+    private static void fastShutdown(ProcessHandle postmaster) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(postmaster.pid())).start();
+            if (kill.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0) {
+                return;
+            }
+        } catch (IOException e) {
+            // no kill command: fall back below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        postmaster.destroy();
     }
 
     public int port() {
