@@ -71,7 +71,11 @@ final class Pipeline implements AutoCloseable {
     }
 
     static HttpResponse<String> call(Edge edge, String user, String text) throws Exception {
-        String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":40,\"messages\":[{\"role\":\"user\",\"content\":\""
+        return call(edge, user, "claude-sonnet-4-5", text);
+    }
+
+    static HttpResponse<String> call(Edge edge, String user, String model, String text) throws Exception {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":40,\"messages\":[{\"role\":\"user\",\"content\":\""
                 + text + "\"}]}";
         return HTTP.send(HttpRequest.newBuilder(URI.create(edge.url() + "/v1/messages")).timeout(Duration.ofSeconds(30))
                 .header("x-api-key", KEYS.issue(user)).header("content-type", "application/json")
