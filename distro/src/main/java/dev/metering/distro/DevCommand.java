@@ -78,7 +78,7 @@ final class DevCommand implements Callable<Integer> {
             } else {
                 startPipeline(running, data, system, kafka.bootstrapServers(), databaseUrl);
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             running.closeAll();
             throw e;
         }

@@ -18,6 +18,11 @@ final class Running {
     private final List<AutoCloseable> started = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /** Ctrl-C while components are still starting closes what has started. */
+    Running() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "metering-shutdown"));
+    }
+
     <T extends AutoCloseable> T add(T component) {
         started.add(component);
         return component;
@@ -25,7 +30,6 @@ final class Running {
 
     /** Blocks until the process is asked to stop and everything is closed. */
     void untilStopped() throws InterruptedException {
-        Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "metering-shutdown"));
         stopped.await();
     }
 

@@ -27,6 +27,9 @@ import dev.metering.edge.proxy.CallOutcomeRecorder;
 import dev.metering.edge.proxy.ProxyContext;
 import dev.metering.edge.proxy.ProxyRoute;
 import dev.metering.edge.proxy.QuotaGate;
+import dev.metering.edge.instances.InstanceRegistry;
+import dev.metering.edge.instances.InstanceRoutes;
+import dev.metering.model.kafka.CompactedTopicFollower;
 import dev.metering.quota.QuotaCache;
 import dev.metering.quota.QuotaStateFollower;
 import dev.metering.edge.spool.Spool;
@@ -54,10 +57,12 @@ public final class Edge implements AutoCloseable {
     private final EdgeServer server;
     private final QuotaStateFollower quotaFollower;
     private final QuotaCache quota;
+    private final CompactedTopicFollower instancesFollower;
     private boolean closed;
 
     private Edge(EdgeConfig config, Spool spool, Producer<String, byte[]> producer, EventShipper shipper,
-            UpstreamClient upstream, EdgeServer server, QuotaStateFollower quotaFollower, QuotaCache quota) {
+            UpstreamClient upstream, EdgeServer server, QuotaStateFollower quotaFollower, QuotaCache quota,
+            CompactedTopicFollower instancesFollower) {
         this.config = config;
         this.spool = spool;
         this.producer = producer;
@@ -66,6 +71,7 @@ public final class Edge implements AutoCloseable {
         this.server = server;
         this.quotaFollower = quotaFollower;
         this.quota = quota;
+        this.instancesFollower = instancesFollower;
     }
 
     /** Starts an edge; the registry is where its metrics go and what {@code /metrics} serves. */
@@ -98,11 +104,18 @@ public final class Edge implements AutoCloseable {
         EdgeServer.Draining draining = new EdgeServer.Draining();
         ProxyContext context = new ProxyContext(upstream, recorder, metrics, config.responseTimeout(), draining::get,
                 quota);
-        AdminRoute admin = new AdminRoute(new AdminToken(config.common().adminToken()), config.adminApi());
+        AdminToken adminToken = new AdminToken(config.common().adminToken());
+        AdminRoute admin = new AdminRoute(adminToken, config.adminApi());
+        InstanceRegistry instances = new InstanceRegistry();
+        CompactedTopicFollower instancesFollower = new CompactedTopicFollower(config.common().kafkaBootstrapServers(),
+                config.common().instancesTopic(), instances);
+        instancesFollower.start();
+        InstanceRoutes instanceRoutes = new InstanceRoutes(adminToken, instances, producer,
+                config.common().instancesTopic(), config.relayTimeout(), clock);
         EdgeServer server = EdgeServer.start(config, new ProxyRoute(context, auth, new QuotaGate(quota, prices)), admin,
-                registry, draining, () -> health(shipper, spool, quota, draining.get()), quota::ready);
+                instanceRoutes, registry, draining, () -> health(shipper, spool, quota, draining.get()), quota::ready);
         log.info("edge {} listening on port {}, upstream {}", config.edgeId(), server.port(), config.upstream());
-        return new Edge(config, spool, producer, shipper, upstream, server, follower, quota);
+        return new Edge(config, spool, producer, shipper, upstream, server, follower, quota, instancesFollower);
     }
 
     private static String health(EventShipper shipper, Spool spool, QuotaCache quota, boolean draining) {
@@ -168,6 +181,7 @@ public final class Edge implements AutoCloseable {
                 : "not all delivered; " + spool.pendingBytes() + " bytes stay in the spool for the next start");
         shipper.close();
         quotaFollower.close();
+        instancesFollower.close();
         producer.close(Duration.ofSeconds(5));
         spool.close();
         upstream.close();

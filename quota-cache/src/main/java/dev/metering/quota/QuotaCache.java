@@ -49,7 +49,7 @@ public final class QuotaCache {
         YearMonth month = YearMonth.from(today);
         synchronized (ledger) {
             if (!stale) {
-                ledger.prune(month);
+                ledger.forgetBefore(today);
                 QuotaState s = ledger.state;
                 OptionalLong dailyLimit = s == null ? OptionalLong.empty() : s.dailyLimitMicros();
                 OptionalLong monthlyLimit = s == null ? OptionalLong.empty() : s.monthlyLimitMicros();
@@ -76,7 +76,7 @@ public final class QuotaCache {
         synchronized (ledger) {
             releaseLocked(ledger, r);
             if (costMicros > 0) {
-                ledger.own.put(eventId, new UserLedger.Spend(costMicros, LocalDate.ofInstant(occurredAt, ZoneOffset.UTC)));
+                ledger.add(eventId, costMicros, LocalDate.ofInstant(occurredAt, ZoneOffset.UTC));
             }
         }
     }
@@ -105,14 +105,7 @@ public final class QuotaCache {
             return;
         }
         synchronized (ledger) {
-            UserLedger.Spend s = ledger.own.get(eventId);
-            if (s != null) {
-                s.partition = partition;
-                s.offset = offset;
-                if (ledger.covered(s)) {
-                    ledger.own.remove(eventId); // the state already counts it
-                }
-            }
+            ledger.located(eventId, partition, offset);
         }
     }
 
@@ -125,7 +118,7 @@ public final class QuotaCache {
         UserLedger ledger = users.computeIfAbsent(state.userId(), u -> new UserLedger());
         synchronized (ledger) {
             ledger.state = ledger.state == null ? state : ledger.state.mergeNewer(state);
-            ledger.prune(YearMonth.now(clock.withZone(ZoneOffset.UTC)));
+            ledger.dropCovered();
         }
     }
 

@@ -73,7 +73,8 @@ public final class UsageConsumer implements AutoCloseable {
             migrateWithRetry(pool, Duration.ofSeconds(60));
             String bootstrap = config.common().kafkaBootstrapServers();
             Topics.ensure(bootstrap, List.of(Topics.usageEvents(config.common().usageTopic(), layout),
-                    Topics.deadLetters(config.dlqTopic(), layout), Topics.quotaState(config.common().quotaTopic(), layout)),
+                    Topics.deadLetters(config.dlqTopic(), layout), Topics.quotaState(config.common().quotaTopic(), layout),
+                    Topics.instances(config.common().instancesTopic(), layout)),
                     Duration.ofSeconds(60));
             Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties(bootstrap));
             Jdbi jdbi = Jdbi.create(pool);
@@ -82,12 +83,18 @@ public final class UsageConsumer implements AutoCloseable {
             UsageIngestor ingestor = new UsageIngestor(new KafkaConsumer<>(consumerProperties(config)),
                     new LedgerWriter(pool, config.commitDelay()), producer, config.dlqTopic(), new IngestMetrics(registry),
                     quotas, config.common().usageTopic(), config.groupId(), config.maxBatchWait());
+            AdminServer admin;
+            try {
+                admin = AdminServer.start(config.adminPort(), new AdminToken(config.common().adminToken()),
+                        new UsageQueries(jdbi, clock), new QuotaStore(jdbi), quotas::quotaChanged, registry,
+                        ingestor::healthy);
+            } catch (RuntimeException e) {
+                producer.close(Duration.ofSeconds(5));
+                throw e;
+            }
             Thread thread = new Thread(ingestor, "usage-ingestor");
             thread.start();
-            quotas.start();
-            AdminServer admin = AdminServer.start(config.adminPort(), new AdminToken(config.common().adminToken()),
-                    new UsageQueries(jdbi, clock), new QuotaStore(jdbi), quotas::quotaChanged, registry,
-                    ingestor::healthy);
+            quotas.start(ingestor::healthy);
             log.info("usage-consumer running: group {}, topic {}, admin API on port {}", config.groupId(),
                     config.common().usageTopic(), admin.port());
             return new UsageConsumer(pool, ingestor, thread, producer, admin, quotas);

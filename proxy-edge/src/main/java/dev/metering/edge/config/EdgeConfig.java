@@ -36,6 +36,8 @@ import dev.metering.quota.FailMode;
  *     ({@code PROXY_QUOTA_STALE_AFTER_MS}, 30 s)
  * @param quotaFailMode {@code open} (admit, counted) or {@code closed} (503) past that bound
  *     ({@code PROXY_QUOTA_FAIL_MODE}, open)
+ * @param relayTimeout how long {@code POST /send/{handle}} waits for the gateway
+ *     ({@code PROXY_RELAY_TIMEOUT_MS}, 10 s), 504 beyond
  * @param adminApi where the admin paths are answered, the consumer's admin API
  *     ({@code METERING_ADMIN_URL}); empty means the edge answers them 503
  */
@@ -52,6 +54,7 @@ public record EdgeConfig(
         Duration drainTimeout,
         Duration quotaStaleAfter,
         FailMode quotaFailMode,
+        Duration relayTimeout,
         Optional<URI> adminApi) {
 
     /**
@@ -81,6 +84,7 @@ public record EdgeConfig(
                 Duration.ofMillis(number(env, "PROXY_DRAIN_TIMEOUT_MS", 30_000, 0, 3_600_000)),
                 Duration.ofMillis(number(env, "PROXY_QUOTA_STALE_AFTER_MS", 30_000, 100, 86_400_000)),
                 failMode(env),
+                Duration.ofMillis(number(env, "PROXY_RELAY_TIMEOUT_MS", 10_000, 100, 600_000)),
                 env.get("METERING_ADMIN_URL").map(v -> adminUrl(v)));
     }
 
@@ -108,7 +112,7 @@ public record EdgeConfig(
     /** The same configuration with another port, spool or timeouts; for tests and dev mode. */
     public EdgeConfig withSpool(SpoolOptions s) {
         return new EdgeConfig(common, upstream, edgeId, s, maxBodyBytes, maxHeaderBytes, connectTimeout,
-                responseTimeout, clientIdleTimeout, drainTimeout, quotaStaleAfter, quotaFailMode, adminApi);
+                responseTimeout, clientIdleTimeout, drainTimeout, quotaStaleAfter, quotaFailMode, relayTimeout, adminApi);
     }
 
     private static long number(Env env, String variable, long fallback, long min, long max) {

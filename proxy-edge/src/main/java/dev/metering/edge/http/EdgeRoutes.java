@@ -4,6 +4,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import dev.metering.edge.admin.AdminRoute;
+import dev.metering.edge.instances.InstanceRoutes;
 import dev.metering.edge.proxy.ProxyRoute;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
@@ -14,16 +15,18 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 final class EdgeRoutes {
     private final ProxyRoute proxy;
     private final AdminRoute admin;
+    private final InstanceRoutes instances;
     private final InFlightCalls inFlight;
     private final PrometheusMeterRegistry registry;
     private final Supplier<String> healthJson;
     private final BooleanSupplier draining;
     private final BooleanSupplier ready;
 
-    EdgeRoutes(ProxyRoute proxy, AdminRoute admin, InFlightCalls inFlight, PrometheusMeterRegistry registry,
+    EdgeRoutes(ProxyRoute proxy, AdminRoute admin, InstanceRoutes instances, InFlightCalls inFlight, PrometheusMeterRegistry registry,
             Supplier<String> healthJson, BooleanSupplier ready, BooleanSupplier draining) {
         this.proxy = proxy;
         this.admin = admin;
+        this.instances = instances;
         this.inFlight = inFlight;
         this.registry = registry;
         this.healthJson = healthJson;
@@ -33,6 +36,10 @@ final class EdgeRoutes {
 
     ProxyRoute proxy() {
         return proxy;
+    }
+
+    InstanceRoutes instances() {
+        return instances;
     }
 
     AdminRoute admin() {

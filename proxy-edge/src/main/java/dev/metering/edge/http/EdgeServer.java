@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 
 import dev.metering.edge.config.EdgeConfig;
 import dev.metering.edge.admin.AdminRoute;
+import dev.metering.edge.instances.InstanceRoutes;
 import dev.metering.edge.proxy.ProxyRoute;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -51,13 +52,14 @@ public final class EdgeServer {
         this.draining = draining;
     }
 
-    public static EdgeServer start(EdgeConfig config, ProxyRoute proxy, AdminRoute admin, PrometheusMeterRegistry registry,
+    public static EdgeServer start(EdgeConfig config, ProxyRoute proxy, AdminRoute admin, InstanceRoutes instances,
+            PrometheusMeterRegistry registry,
             Draining draining, Supplier<String> healthJson, java.util.function.BooleanSupplier ready) {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         ChannelGroup clients = new DefaultChannelGroup("edge-clients", GlobalEventExecutor.INSTANCE);
         InFlightCalls inFlight = new InFlightCalls();
-        EdgeRoutes routes = new EdgeRoutes(proxy, admin, inFlight, registry, healthJson, ready, draining::get);
+        EdgeRoutes routes = new EdgeRoutes(proxy, admin, instances, inFlight, registry, healthJson, ready, draining::get);
         try {
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)

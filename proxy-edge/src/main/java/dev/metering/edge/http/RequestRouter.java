@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.metering.edge.admin.AdminRoute;
+import dev.metering.edge.instances.InstanceRoutes;
 import dev.metering.edge.proxy.ProxyCall;
 import dev.metering.edge.proxy.ProxyRoute;
 import io.netty.channel.ChannelFutureListener;
@@ -83,6 +84,10 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (path.equals("/v1") || path.startsWith("/v1/")) {
             proxy(ctx, request, received, keepAlive);
+            return;
+        }
+        if (InstanceRoutes.matches(path)) {
+            routes.instances().handle(ctx, request, path, res -> respond(ctx, res, keepAlive));
             return;
         }
         if (AdminRoute.matches(path)) {

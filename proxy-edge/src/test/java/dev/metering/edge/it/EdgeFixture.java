@@ -35,10 +35,14 @@ final class EdgeFixture implements AutoCloseable {
     final String topic;
     final String bootstrap;
     final Path spoolDir;
+    final Map<String, String> env;
+    final java.util.List<Edge> others = new java.util.ArrayList<>();
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private EdgeFixture(AnthropicSimulator sim, Edge edge, String topic, String bootstrap, Path spoolDir) {
+    private EdgeFixture(AnthropicSimulator sim, Edge edge, String topic, String bootstrap, Path spoolDir,
+            Map<String, String> env) {
+        this.env = env;
         this.sim = sim;
         this.edge = edge;
         this.topic = topic;
@@ -61,10 +65,11 @@ final class EdgeFixture implements AutoCloseable {
         }
         Map<String, String> env = new HashMap<>(baseEnv(sim.baseUrl(), infra.kafkaBootstrapServers(), topic, spool));
         env.put("METERING_QUOTA_TOPIC", infra.createTopic("quota-state", 1, Map.of("cleanup.policy", "compact")));
+        env.put("METERING_INSTANCES_TOPIC", infra.createTopic("instances", 1, Map.of("cleanup.policy", "compact")));
         env.putAll(extraEnv);
         Edge edge = Edge.start(EdgeConfig.fromEnv(Env.of(env), Optional.empty()),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        return new EdgeFixture(sim, edge, topic, infra.kafkaBootstrapServers(), spool);
+        return new EdgeFixture(sim, edge, topic, infra.kafkaBootstrapServers(), spool, env);
     }
 
     static Map<String, String> baseEnv(URI upstream, String bootstrap, String topic, Path spool) {
@@ -78,6 +83,17 @@ final class EdgeFixture implements AutoCloseable {
         env.put("PROXY_SPOOL_DIR", spool.toString());
         env.put("PROXY_EDGE_ID", "edge-it");
         return env;
+    }
+
+    /** Another edge on the same topics and upstream, with a spool of its own. */
+    Edge anotherEdge() throws IOException {
+        Map<String, String> e = new HashMap<>(env);
+        e.put("PROXY_SPOOL_DIR", Files.createTempDirectory("edge-spool").toString());
+        e.put("PROXY_EDGE_ID", "edge-it-" + (others.size() + 2));
+        Edge edge = Edge.start(EdgeConfig.fromEnv(Env.of(e), Optional.empty()),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        others.add(edge);
+        return edge;
     }
 
     URI url(String path) {
@@ -110,6 +126,7 @@ final class EdgeFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        others.forEach(Edge::close);
         edge.close();
         sim.close();
     }

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * @param kafkaBootstrapServers {@code KAFKA_BOOTSTRAP_SERVERS}
  * @param usageTopic {@code METERING_USAGE_TOPIC}
  * @param quotaTopic {@code METERING_QUOTA_TOPIC}
+ * @param instancesTopic {@code METERING_INSTANCES_TOPIC}, the instance registry
  */
 public record MeteringConfig(
         int proxyPort,
@@ -35,13 +36,15 @@ public record MeteringConfig(
         Optional<DatabaseUrl> database,
         String kafkaBootstrapServers,
         String usageTopic,
-        String quotaTopic) {
+        String quotaTopic,
+        String instancesTopic) {
 
     public static final URI DEFAULT_ANTHROPIC_API_URL = URI.create("https://api.anthropic.com");
     public static final int DEFAULT_PROXY_PORT = 8080;
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_USAGE_TOPIC = "usage-events";
     public static final String DEFAULT_QUOTA_TOPIC = "quota-state";
+    public static final String DEFAULT_INSTANCES_TOPIC = "instances";
 
     static final String[] ADMIN_TOKEN_VARIABLES = {"PROXY_ADMIN_TOKEN", "PROXY_AUTH_TOKEN", "PLATFORM_SECRET"};
     static final String[] SHARED_SECRET_VARIABLES = {"PROXY_SHARED_SECRET", "PLATFORM_SECRET"};
@@ -67,7 +70,8 @@ public record MeteringConfig(
                 bootstrapServers(env.first("KAFKA_BOOTSTRAP_SERVERS")
                         .orElse(new Env.Setting("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA_BOOTSTRAP_SERVERS))),
                 topic(env, "METERING_USAGE_TOPIC", DEFAULT_USAGE_TOPIC),
-                topic(env, "METERING_QUOTA_TOPIC", DEFAULT_QUOTA_TOPIC));
+                topic(env, "METERING_QUOTA_TOPIC", DEFAULT_QUOTA_TOPIC),
+                topic(env, "METERING_INSTANCES_TOPIC", DEFAULT_INSTANCES_TOPIC));
     }
 
     /** The upstream to use when none is configured explicitly. */
@@ -93,6 +97,7 @@ public record MeteringConfig(
         lines.add("KAFKA_BOOTSTRAP_SERVERS=" + kafkaBootstrapServers);
         lines.add("METERING_USAGE_TOPIC=" + usageTopic);
         lines.add("METERING_QUOTA_TOPIC=" + quotaTopic);
+        lines.add("METERING_INSTANCES_TOPIC=" + instancesTopic);
         return lines;
     }
 

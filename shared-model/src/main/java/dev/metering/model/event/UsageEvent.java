@@ -36,24 +36,32 @@ public record UsageEvent(
     public static final int MAX_SESSION_ID = 256;
     public static final int MAX_MODEL = 128;
     public static final int MAX_PRICING_VERSION = 64;
+    /** Bounds that keep sums in the ledger and rollups far from overflow. */
+    public static final long MAX_TOKENS = 1_000_000_000_000L;
+    public static final long MAX_COST_MICROS = 1_000_000_000_000_000L;
+    public static final long MAX_DURATION_MS = 365L * 24 * 3600 * 1000;
+    static final java.time.Instant EARLIEST = java.time.Instant.parse("2000-01-01T00:00:00Z");
+    static final java.time.Instant LATEST = java.time.LocalDate.of(10000, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
 
     public UsageEvent {
         require(eventId != null && EVENT_ID.matcher(eventId).matches(), "eventId", eventId, "a lower-case UUID");
-        require(occurredAt != null, "occurredAt", null, "an instant");
+        require(occurredAt != null && !occurredAt.isBefore(EARLIEST) && occurredAt.isBefore(LATEST), "occurredAt",
+                occurredAt, "an instant in the years 2000-9999");
         require(text(userId, MAX_USER_ID), "userId", userId, "1-" + MAX_USER_ID + " characters without NUL");
         require(sessionId == null || text(sessionId, MAX_SESSION_ID), "sessionId", sessionId,
                 "null or 1-" + MAX_SESSION_ID + " characters without NUL");
         require(text(model, MAX_MODEL), "model", model, "1-" + MAX_MODEL + " characters without NUL");
         require(status >= 100 && status <= 599, "status", status, "an HTTP status 100-599");
-        require(inputTokens >= 0, "inputTokens", inputTokens, ">= 0");
-        require(outputTokens >= 0, "outputTokens", outputTokens, ">= 0");
-        require(cacheReadTokens >= 0, "cacheReadTokens", cacheReadTokens, ">= 0");
-        require(cacheWriteTokens >= 0, "cacheWriteTokens", cacheWriteTokens, ">= 0");
-        require(costMicros >= 0, "costMicros", costMicros, ">= 0");
+        require(inputTokens >= 0 && inputTokens <= MAX_TOKENS, "inputTokens", inputTokens, "0-" + MAX_TOKENS);
+        require(outputTokens >= 0 && outputTokens <= MAX_TOKENS, "outputTokens", outputTokens, "0-" + MAX_TOKENS);
+        require(cacheReadTokens >= 0 && cacheReadTokens <= MAX_TOKENS, "cacheReadTokens", cacheReadTokens, "0-" + MAX_TOKENS);
+        require(cacheWriteTokens >= 0 && cacheWriteTokens <= MAX_TOKENS, "cacheWriteTokens", cacheWriteTokens,
+                "0-" + MAX_TOKENS);
+        require(costMicros >= 0 && costMicros <= MAX_COST_MICROS, "costMicros", costMicros, "0-" + MAX_COST_MICROS);
         require(text(pricingVersion, MAX_PRICING_VERSION), "pricingVersion", pricingVersion,
                 "1-" + MAX_PRICING_VERSION + " characters without NUL");
         require(edgeId != null && EDGE_ID.matcher(edgeId).matches(), "edgeId", edgeId, EDGE_ID.pattern());
-        require(durationMs >= 0, "durationMs", durationMs, ">= 0");
+        require(durationMs >= 0 && durationMs <= MAX_DURATION_MS, "durationMs", durationMs, "0-" + MAX_DURATION_MS);
         require(outcome != null, "outcome", null, "one of completed, client_disconnected, upstream_error, ...");
     }
 

@@ -90,14 +90,14 @@ public final class UsageEventCodec {
                 f.text("model"),
                 (int) f.integer("status", 100, 599),
                 f.bool("stream"),
-                f.integer("inputTokens", 0, Long.MAX_VALUE),
-                f.integer("outputTokens", 0, Long.MAX_VALUE),
-                f.integer("cacheReadTokens", 0, Long.MAX_VALUE),
-                f.integer("cacheWriteTokens", 0, Long.MAX_VALUE),
-                f.integer("costMicros", 0, Long.MAX_VALUE),
+                f.integer("inputTokens", 0, UsageEvent.MAX_TOKENS),
+                f.integer("outputTokens", 0, UsageEvent.MAX_TOKENS),
+                f.integer("cacheReadTokens", 0, UsageEvent.MAX_TOKENS),
+                f.integer("cacheWriteTokens", 0, UsageEvent.MAX_TOKENS),
+                f.integer("costMicros", 0, UsageEvent.MAX_COST_MICROS),
                 f.text("pricingVersion"),
                 f.text("edgeId"),
-                f.integer("durationMs", 0, Long.MAX_VALUE),
+                f.integer("durationMs", 0, UsageEvent.MAX_DURATION_MS),
                 f.outcome("outcome"));
     }
 

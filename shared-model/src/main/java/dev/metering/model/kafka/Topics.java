@@ -40,6 +40,12 @@ public final class Topics {
                 "segment.ms", Long.toString(TimeUnit.HOURS.toMillis(1))));
     }
 
+    /** The instance registry: compacted, keyed by handle; small, so one partition. */
+    public static NewTopic instances(String name, Layout layout) {
+        return new NewTopic(name, Optional.of(1), layout.replicationFactor())
+                .configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
+    }
+
     public static NewTopic deadLetters(String name, Layout layout) {
         return topic(name, layout, Map.of());
     }

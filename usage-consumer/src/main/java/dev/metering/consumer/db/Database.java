@@ -25,6 +25,8 @@ public final class Database {
         c.setValidationTimeout(2_000);
         // Start even when the database is down: the consumer waits and retries instead.
         c.setInitializationFailTimeout(-1);
+        // UTC days and months everywhere, whatever the JVM's zone.
+        c.setConnectionInitSql("SET TIME ZONE 'UTC'");
         return new HikariDataSource(c);
     }
 

@@ -72,7 +72,8 @@ public final class LedgerWriter {
                    ARRAY(SELECT DISTINCT user_id FROM inserted)""";
     private static final String SAVE_OFFSET = """
             INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES (?, ?, ?, ?)
-            ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset""";
+            ON CONFLICT (group_id, topic, partition) DO UPDATE
+                SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset)""";
 
     private final DataSource dataSource;
     private final Duration commitDelay;
@@ -199,6 +200,15 @@ public final class LedgerWriter {
             sb.append(ch);
         }
         return sb.append('"');
+    }
+
+    /**
+     * Whether PostgreSQL refused the data itself (a value out of range, a check failed), so that
+     * retrying the same rows can never succeed; connection and server failures are not.
+     */
+    public static boolean permanent(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.equals("23514"));
     }
 
     /** Offsets stored for {@code groupId} and {@code topic}, by partition. */

@@ -16,14 +16,14 @@ public final class UsageQueries {
     private static final String SUMMARY = """
             SELECT user_id,
                    COALESCE(SUM(cost_usd) FILTER (WHERE day = :today), 0)       AS daily,
-                   COALESCE(SUM(cost_usd) FILTER (WHERE day >= :monthStart), 0) AS monthly,
+                   COALESCE(SUM(cost_usd) FILTER (WHERE day >= :monthStart AND day < :nextMonth), 0) AS monthly,
                    SUM(cost_usd)                                                AS total
             FROM usage_rollups
             GROUP BY user_id
             ORDER BY user_id""";
     private static final String ONE_USER = """
             SELECT COALESCE(SUM(cost_usd) FILTER (WHERE day = :today), 0)       AS daily,
-                   COALESCE(SUM(cost_usd) FILTER (WHERE day >= :monthStart), 0) AS monthly,
+                   COALESCE(SUM(cost_usd) FILTER (WHERE day >= :monthStart AND day < :nextMonth), 0) AS monthly,
                    COALESCE(SUM(cost_usd), 0)                                   AS total
             FROM usage_rollups
             WHERE user_id = :userId""";
@@ -48,6 +48,7 @@ public final class UsageQueries {
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
         return jdbi.withHandle(h -> h.createQuery(ONE_USER)
                 .bind("userId", userId).bind("today", today).bind("monthStart", today.withDayOfMonth(1))
+                .bind("nextMonth", today.withDayOfMonth(1).plusMonths(1))
                 .map((rs, ctx) -> new Spend(rs.getBigDecimal("daily"), rs.getBigDecimal("monthly"), rs.getBigDecimal("total")))
                 .one());
     }
@@ -56,6 +57,7 @@ public final class UsageQueries {
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
         return jdbi.withHandle(h -> h.createQuery(SUMMARY)
                 .bind("today", today).bind("monthStart", today.withDayOfMonth(1))
+                .bind("nextMonth", today.withDayOfMonth(1).plusMonths(1))
                 .map((rs, ctx) -> new UserSpend(rs.getString("user_id"), rs.getBigDecimal("daily"),
                         rs.getBigDecimal("monthly"), rs.getBigDecimal("total")))
                 .list());

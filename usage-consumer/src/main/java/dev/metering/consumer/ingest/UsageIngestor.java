@@ -46,7 +46,8 @@ public final class UsageIngestor implements Runnable {
     private final String groupId;
     private final Duration pollTimeout;
     private volatile boolean running = true;
-    private volatile boolean healthy;
+    private volatile boolean failing;
+    private volatile long lastPollNanos = System.nanoTime();
 
     public UsageIngestor(Consumer<String, byte[]> consumer, LedgerWriter writer,
             org.apache.kafka.clients.producer.Producer<String, byte[]> dlqProducer, String dlqTopic,
@@ -61,9 +62,12 @@ public final class UsageIngestor implements Runnable {
         this.pollTimeout = pollTimeout;
     }
 
-    /** Whether the last batch was written; for the health view. */
+    /**
+     * Whether the loop is polling and its last batch was written: when not, quota heartbeats stop,
+     * so that edges see their state go stale and apply their fail mode.
+     */
     public boolean healthy() {
-        return healthy;
+        return running && !failing && System.nanoTime() - lastPollNanos < Duration.ofSeconds(10).toNanos();
     }
 
     @Override
@@ -71,31 +75,60 @@ public final class UsageIngestor implements Runnable {
         consumer.subscribe(List.of(topic), new SeekToStoredOffsets());
         try {
             while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
-                updateLag();
-                if (!records.isEmpty()) {
-                    writeWithRetry(Batch.of(records));
+                try {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+                    lastPollNanos = System.nanoTime();
+                    updateLag();
+                    if (!records.isEmpty() && !writeWithRetry(Batch.of(records))) {
+                        return; // stopping: the batch stays uncommitted and is read again next time
+                    }
+                } catch (WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+                    if (running) {
+                        throw e;
+                    }
+                } catch (RuntimeException e) {
+                    // Nothing of the batch was committed, so going on re-reads it from the stored offsets.
+                    failing = true;
+                    log.error("batch loop failed; re-reading from the stored offsets", e);
+                    consumer.unsubscribe();
+                    sleep(1000);
+                    consumer.subscribe(List.of(topic), new SeekToStoredOffsets());
                 }
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                throw e;
             }
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void writeWithRetry(Batch batch) {
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes the batch, retrying until it is written; false when stopping first. */
+    private boolean writeWithRetry(Batch batch) {
         long backoff = 100;
         boolean paused = false;
+        boolean deadLettered = false;
         while (running) {
             try {
                 long t0 = System.nanoTime();
-                if (!batch.rejected.isEmpty()) {
+                if (!batch.rejected.isEmpty() && !deadLettered) {
                     deadLetters.sendAll(batch.rejected);
+                    deadLettered = true;
                 }
-                LedgerWriter.Result r = writer.write(batch.events, groupId, batch.offsets.values());
+                LedgerWriter.Result r;
+                try {
+                    r = writer.write(batch.events, groupId, batch.offsets.values());
+                } catch (SQLException e) {
+                    if (!LedgerWriter.permanent(e)) {
+                        throw e;
+                    }
+                    r = writeOneByOne(batch, e);
+                }
                 metrics.committed(batch.size(), r.inserted(), r.duplicates(), Duration.ofNanos(System.nanoTime() - t0));
                 if (!batch.rejected.isEmpty()) {
                     metrics.deadLettered(batch.rejected.size());
@@ -104,14 +137,14 @@ public final class UsageIngestor implements Runnable {
                 }
                 commitToKafka(batch);
                 listener.committed(batch.watermarks());
-                healthy = true;
+                failing = false;
                 if (paused) {
                     consumer.resume(consumer.paused());
                     log.info("batch written after a retry; consuming again");
                 }
-                return;
+                return true;
             } catch (SQLException | ExecutionException | TimeoutException e) {
-                healthy = false;
+                failing = true;
                 metrics.dbFailure();
                 log.warn("batch of {} events not written ({}); retrying in {} ms, partitions paused", batch.size(),
                         e.toString(), backoff);
@@ -123,9 +156,46 @@ public final class UsageIngestor implements Runnable {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                running = false;
+                return false;
             }
         }
+        return false;
+    }
+
+    /**
+     * PostgreSQL refused some row of the batch for good (a value it cannot store): write the
+     * events one at a time, send the refused ones to the dead-letter topic, then advance the
+     * offsets. Each event is deduped on its own, so a crash half-way only repeats work.
+     */
+    private LedgerWriter.Result writeOneByOne(Batch batch, SQLException cause)
+            throws SQLException, ExecutionException, TimeoutException, InterruptedException {
+        log.warn("PostgreSQL refused a row of a batch of {} ({}); writing it event by event", batch.events.size(),
+                cause.getMessage());
+        int inserted = 0;
+        int duplicates = 0;
+        java.util.Set<String> users = new java.util.TreeSet<>();
+        List<DeadLetters.Rejected> refused = new ArrayList<>();
+        for (int i = 0; i < batch.events.size(); i++) {
+            UsageEvent e = batch.events.get(i);
+            try {
+                LedgerWriter.Result one = writer.write(List.of(e), groupId, List.of());
+                inserted += one.inserted();
+                duplicates += one.duplicates();
+                users.addAll(one.users());
+            } catch (SQLException ex) {
+                if (!LedgerWriter.permanent(ex)) {
+                    throw ex;
+                }
+                refused.add(new DeadLetters.Rejected(batch.records.get(i), "PostgreSQL refused the event: " + ex.getMessage()));
+            }
+        }
+        if (!refused.isEmpty()) {
+            deadLetters.sendAll(refused);
+            metrics.deadLettered(refused.size());
+        }
+        writer.write(List.of(), groupId, batch.offsets.values());
+        return new LedgerWriter.Result(inserted, duplicates, users);
     }
 
     /** Polls the paused partitions while waiting, so the group does not drop this member. */
@@ -208,6 +278,7 @@ public final class UsageIngestor implements Runnable {
     /** One poll's worth: valid events, invalid ones with reasons, and the offsets after them. */
     private static final class Batch {
         final List<UsageEvent> events = new ArrayList<>();
+        final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(); // beside events, by index
         final List<DeadLetters.Rejected> rejected = new ArrayList<>();
         final Map<TopicPartition, LedgerWriter.Offset> offsets = new HashMap<>();
         final Map<String, TopicPartition> userPartition = new HashMap<>();
@@ -218,6 +289,7 @@ public final class UsageIngestor implements Runnable {
                 try {
                     UsageEvent e = UsageEventRecords.fromRecord(r);
                     b.events.add(e);
+                    b.records.add(r);
                     b.userPartition.put(e.userId(), new TopicPartition(r.topic(), r.partition()));
                 } catch (InvalidEventException e) {
                     b.rejected.add(new DeadLetters.Rejected(r, e.reason()));

@@ -61,13 +61,25 @@ public final class QuotaPublisher implements BatchListener, AutoCloseable {
         });
     }
 
-    public void start() {
-        timer.scheduleAtFixedRate(this::heartbeat, 0, HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    /**
+     * Starts heartbeats and the midnight republishing. Heartbeats are sent only while
+     * {@code ingesting} says the batch loop works, so that edges notice when it does not.
+     */
+    public void start(java.util.function.BooleanSupplier ingesting) {
+        timer.scheduleAtFixedRate(() -> {
+            if (ingesting.getAsBoolean()) {
+                heartbeat();
+            }
+        }, 0, HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
         scheduleRollover();
     }
 
+    /**
+     * Reading a state and sending it happen under one lock, so that the record sent last for a
+     * user is also the one read last: compaction keeps the newest limits and spend.
+     */
     @Override
-    public void committed(Map<String, Watermark> users) {
+    public synchronized void committed(Map<String, Watermark> users) {
         if (users.isEmpty()) {
             return;
         }
@@ -87,6 +99,21 @@ public final class QuotaPublisher implements BatchListener, AutoCloseable {
      * @throws IllegalStateException when Kafka does not acknowledge in time
      */
     public void quotaChanged(String userId) {
+        java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> sent;
+        synchronized (this) {
+            sent = publishQuota(userId);
+        }
+        try {
+            sent.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted publishing the quota of " + userId, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("quota of " + userId + " stored but not yet published: " + e, e);
+        }
+    }
+
+    private java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> publishQuota(String userId) {
         int partitions = producer.partitionsFor(usageTopic).size();
         int partition = partitionOf(userId, partitions);
         QuotaState state = jdbi.inTransaction(org.jdbi.v3.core.transaction.TransactionIsolationLevel.REPEATABLE_READ,
@@ -97,14 +124,7 @@ public final class QuotaPublisher implements BatchListener, AutoCloseable {
                             .mapTo(Long.class).findOne().orElse(0L);
                     return QuotaStates.read(h, List.of(userId), clock, u -> partition, u -> watermark).get(0);
                 });
-        try {
-            send(state).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted publishing the quota of " + userId, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("quota of " + userId + " stored but not yet published: " + e, e);
-        }
+        return send(state);
     }
 
     /** The partition Kafka's default partitioner gives a record keyed by {@code userId}. */
@@ -138,7 +158,7 @@ public final class QuotaPublisher implements BatchListener, AutoCloseable {
     }
 
     /** A new UTC day (and maybe month): every user with a quota gets a fresh state. */
-    void rollover() {
+    synchronized void rollover() {
         try {
             int partitions = producer.partitionsFor(usageTopic).size();
             // Offsets and spend from one snapshot, so each watermark matches the spend beside it.

@@ -28,7 +28,8 @@ final class QuotaStates {
                    COALESCE((SELECT sum(r.cost_usd) FROM usage_rollups r
                              WHERE r.user_id = u.user_id AND r.day = :today), 0)       AS daily,
                    COALESCE((SELECT sum(r.cost_usd) FROM usage_rollups r
-                             WHERE r.user_id = u.user_id AND r.day >= :monthStart), 0) AS monthly
+                             WHERE r.user_id = u.user_id AND r.day >= :monthStart
+                               AND r.day < :nextMonth), 0)                        AS monthly
             FROM unnest(:users) AS u(user_id)
             LEFT JOIN user_quotas q ON q.user_id = u.user_id AND q.enabled""";
 
@@ -43,6 +44,7 @@ final class QuotaStates {
                 .bind("users", users.toArray(new String[0]))
                 .bind("today", today)
                 .bind("monthStart", today.withDayOfMonth(1))
+                .bind("nextMonth", today.withDayOfMonth(1).plusMonths(1))
                 .map((rs, ctx) -> {
                     String user = rs.getString("user_id");
                     Timestamp updated = rs.getTimestamp("updated_at");

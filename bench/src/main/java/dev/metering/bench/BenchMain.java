@@ -1,0 +1,76 @@
+package dev.metering.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code java -jar bench/target/bench.jar <suite> [options]}: prints figures as Markdown tables.
+ * Suites: {@code edge}, {@code ingest}, {@code pipeline}, {@code jmh}, {@code all}. No thresholds
+ * here: the figures go to BENCHMARKS.md beside the command that produced them.
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String suite = args.length == 0 ? "all" : args[0];
+        List<String> opts = Arrays.asList(args);
+        machine();
+        switch (suite) {
+            case "edge" -> edge(opts);
+            case "ingest" -> ingest(opts);
+            case "pipeline" -> pipeline(opts);
+            case "jmh" -> jmh();
+            case "all" -> {
+                edge(opts);
+                ingest(opts);
+                pipeline(opts);
+                jmh();
+            }
+            default -> {
+                System.err.println("usage: bench.jar edge|ingest|pipeline|jmh|all [--rates 500,1000,2000,4000] "
+                        + "[--seconds 10] [--jar distro/target/metering.jar] [--events 300000] [--baseline 20000] "
+                        + "[--rate 1000] [--samples 100]");
+                System.exit(2);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void edge(List<String> opts) throws Exception {
+        List<Integer> rates = Arrays.stream(opt(opts, "--rates", "500,1000,2000,4000").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        EdgeOverheadBench.run(Path.of(opt(opts, "--jar", "distro/target/metering.jar")), rates,
+                Integer.parseInt(opt(opts, "--seconds", "10")));
+    }
+
+    private static void ingest(List<String> opts) throws Exception {
+        IngestionBench.run(Integer.parseInt(opt(opts, "--events", "300000")),
+                Integer.parseInt(opt(opts, "--baseline", "20000")));
+    }
+
+    private static void pipeline(List<String> opts) throws Exception {
+        PipelineBench.run(Integer.parseInt(opt(opts, "--seconds", "20")), Integer.parseInt(opt(opts, "--rate", "1000")),
+                Integer.parseInt(opt(opts, "--samples", "100")));
+    }
+
+    private static void jmh() throws Exception {
+        System.out.println();
+        System.out.println("## JMH (ns/op, average time)");
+        org.openjdk.jmh.Main.main(new String[] {"dev.metering.bench.jmh.HotPathBenchmarks", "-rf", "text", "-rff",
+                "/tmp/jmh-result.txt"});
+    }
+
+    private static String opt(List<String> opts, String name, String fallback) {
+        int i = opts.indexOf(name);
+        return i >= 0 && i + 1 < opts.size() ? opts.get(i + 1) : fallback;
+    }
+
+    private static void machine() {
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf("# Machine: %d cores, %.0f GiB max heap here, %s %s, Java %s (%s)%n", rt.availableProcessors(),
+                rt.maxMemory() / 1073741824.0, System.getProperty("os.name"), System.getProperty("os.version"),
+                System.getProperty("java.version"), System.getProperty("java.vm.name"));
+    }
+}
