@@ -53,7 +53,7 @@ final class PipelineBench {
     static void run(int seconds, int rate, int samples) throws Exception {
         Path work = Files.createTempDirectory("bench-pipeline");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0, true);
-                EmbeddedPostgres pg = EmbeddedPostgres.start(work.resolve("pg"), 0, true);
+                EmbeddedPostgres pg = EmbeddedPostgres.start(work.resolve("pg"), 0, true, true, EmbeddedPostgres.DURABLE);
                 FastUpstream upstream = FastUpstream.start(1)) {
             pg.createDatabase("bench");
             Map<String, String> env = new HashMap<>();

@@ -69,7 +69,8 @@ final class DevCommand implements Callable<Integer> {
         Files.createDirectories(data);
         Running running = new Running();
         try {
-            EmbeddedPostgres pg = running.add(EmbeddedPostgres.start(data.resolve("postgres"), postgresPort, false, false));
+            EmbeddedPostgres pg = running.add(EmbeddedPostgres.start(data.resolve("postgres"), postgresPort, false, false,
+                    EmbeddedPostgres.DURABLE));
             pg.createDatabase(DATABASE);
             EmbeddedKafka kafka = running.add(EmbeddedKafka.start(data.resolve("kafka"), kafkaPort, false));
             String databaseUrl = "postgresql://" + EmbeddedPostgres.SUPERUSER + "@127.0.0.1:" + pg.port() + "/" + DATABASE;

@@ -45,18 +45,32 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * lets an application stop it last, after everything that uses it.
      */
     public static EmbeddedPostgres start(Path dataDir, int port, boolean deleteOnClose, boolean shutdownHook) {
+        return start(dataDir, port, deleteOnClose, shutdownHook, java.util.Map.of());
+    }
+
+    /**
+     * Durable settings, as a production server has them: zonky's defaults trade crash safety
+     * for test speed. {@code dev} keeps real data with these, and benchmarks compare on them.
+     */
+    public static final java.util.Map<String, String> DURABLE = java.util.Map.of(
+            "fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
+
+    /** As {@link #start(Path, int, boolean, boolean)}, with extra server settings. */
+    public static EmbeddedPostgres start(Path dataDir, int port, boolean deleteOnClose, boolean shutdownHook,
+            java.util.Map<String, String> serverConfig) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
         }
         stopStaleServer(dataDir);
         try {
-            var server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+            var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(deleteOnClose)
                     .setRegisterShutdownHook(shutdownHook)
                     .setPort(port == 0 ? FreePorts.pick() : port)
-                    .setServerConfig("max_connections", "300")
-                    .start();
+                    .setServerConfig("max_connections", "300");
+            serverConfig.forEach(builder::setServerConfig);
+            var server = builder.start();
             log.info("PostgreSQL up on port {} (data {})", server.getPort(), dataDir);
             return new EmbeddedPostgres(server);
         } catch (IOException e) {

@@ -1,12 +1,12 @@
 package dev.metering.edge.proxy;
 
 import java.time.Instant;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import dev.metering.edge.events.UsageEmitter;
 import dev.metering.edge.metrics.EdgeMetrics;
 import dev.metering.edge.usage.CapturedUsage;
+import dev.metering.model.event.EventIds;
 import dev.metering.model.event.Outcome;
 import dev.metering.model.event.UsageEvent;
 import dev.metering.model.money.Cost;
@@ -65,7 +65,7 @@ public final class CallOutcomeRecorder {
         }
         metrics.call(who.userId(), model, status, cost.micros());
         var t = usage.tokens();
-        UsageEvent event = new UsageEvent(UUID.randomUUID().toString(), startedAt, who.userId(), who.sessionId(), model,
+        UsageEvent event = new UsageEvent(EventIds.next(), startedAt, who.userId(), who.sessionId(), model,
                 status, stream, t.input(), t.output(), t.cacheRead(), t.cacheWrite(), cost.micros(),
                 cost.pricingVersion(), edgeId, Math.max(0, durationMs), outcome);
         // The real cost replaces the estimate now, before the last byte goes out, so the user's

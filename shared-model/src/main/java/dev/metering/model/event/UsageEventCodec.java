@@ -159,6 +159,10 @@ public final class UsageEventCodec {
             if (!n.isTextual() || !n.textValue().endsWith("Z")) {
                 throw wrong(name, n, "an RFC 3339 UTC timestamp such as 2026-01-31T12:00:00Z");
             }
+            Instant fast = RfcInstants.parse(n.textValue());
+            if (fast != null) {
+                return fast;
+            }
             try {
                 return Instant.parse(n.textValue());
             } catch (DateTimeParseException ex) {

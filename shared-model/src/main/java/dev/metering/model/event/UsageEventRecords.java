@@ -1,15 +1,16 @@
 package dev.metering.model.event;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.kafka.KafkaMessageFactory;
-import io.cloudevents.rw.CloudEventRWException;
 
 /**
  * Usage events as Kafka records in CloudEvents binary mode: the value is the v1 JSON, the key is
@@ -49,30 +50,42 @@ public final class UsageEventRecords {
     }
 
     /**
-     * Reads a record as a usage v1 event, checking the CloudEvents headers against the value.
+     * Reads a record as a usage v1 event, checking the CloudEvents headers against the value. The
+     * consumer reads every event through here, so it looks at the four headers it checks directly
+     * rather than building a whole CloudEvent (which parses {@code ce_time} and {@code ce_source}
+     * again for nothing).
      *
      * @throws InvalidEventException naming what is wrong
      */
     public static UsageEvent fromRecord(ConsumerRecord<String, byte[]> record) {
-        CloudEvent ce;
-        try {
-            ce = KafkaMessageFactory.createReader(record).toEvent();
-        } catch (CloudEventRWException | IllegalStateException e) {
-            throw new InvalidEventException("headers: not a CloudEvent in binary mode (" + e.getMessage() + ")", e);
+        String specVersion = header(record, "ce_specversion");
+        if (specVersion == null) {
+            throw new InvalidEventException("headers: not a CloudEvent in binary mode (no ce_specversion)");
         }
-        if (!TYPE_V1.equals(ce.getType())) {
-            throw new InvalidEventException("ce_type: \"" + ce.getType() + "\" (expected: " + TYPE_V1 + ")");
+        if (!"1.0".equals(specVersion)) {
+            throw new InvalidEventException("ce_specversion: \"" + specVersion + "\" (expected: 1.0)");
         }
-        if (ce.getData() == null) {
-            throw new InvalidEventException("empty value (expected: a JSON object)");
+        String type = header(record, "ce_type");
+        if (!TYPE_V1.equals(type)) {
+            throw new InvalidEventException("ce_type: \"" + type + "\" (expected: " + TYPE_V1 + ")");
         }
-        UsageEvent event = UsageEventCodec.decode(ce.getData().toBytes());
-        if (!event.eventId().equals(ce.getId())) {
-            throw new InvalidEventException("ce_id: \"" + ce.getId() + "\" (expected: the eventId " + event.eventId() + ")");
+        String contentType = header(record, "content-type");
+        if (contentType != null && !contentType.startsWith(CONTENT_TYPE)) {
+            throw new InvalidEventException("content-type: \"" + contentType + "\" (expected: " + CONTENT_TYPE + ")");
+        }
+        UsageEvent event = UsageEventCodec.decode(record.value());
+        String id = header(record, "ce_id");
+        if (!event.eventId().equals(id)) {
+            throw new InvalidEventException("ce_id: \"" + id + "\" (expected: the eventId " + event.eventId() + ")");
         }
         if (record.key() != null && !record.key().equals(event.userId())) {
             throw new InvalidEventException("key: \"" + record.key() + "\" (expected: the userId " + event.userId() + ")");
         }
         return event;
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }
