@@ -72,19 +72,19 @@ public record EdgeConfig(
             throw new ConfigException("PROXY_EDGE_ID", "\"" + edgeId + "\"", "1-128 letters, digits, '.', '_', ':' or '-'");
         }
         Path spoolDir = Path.of(env.get("PROXY_SPOOL_DIR").orElse("spool"));
-        long spoolMax = number(env, "PROXY_SPOOL_MAX_BYTES", 1024L * 1024 * 1024, 1024L * 1024, Long.MAX_VALUE);
+        long spoolMax = env.integer("PROXY_SPOOL_MAX_BYTES", 1024L * 1024 * 1024, 1024L * 1024, Long.MAX_VALUE);
         SpoolOptions spool = new SpoolOptions(spoolDir, spoolMax, Math.min(64L * 1024 * 1024, spoolMax),
-                Duration.ofMillis(number(env, "PROXY_SPOOL_FSYNC_MS", 100, 1, 60_000)));
+                Duration.ofMillis(env.integer("PROXY_SPOOL_FSYNC_MS", 100, 1, 60_000)));
         return new EdgeConfig(common, upstream, edgeId, spool,
-                (int) number(env, "PROXY_MAX_BODY_BYTES", 32L * 1024 * 1024, 1024, Integer.MAX_VALUE - 1),
-                (int) number(env, "PROXY_MAX_HEADER_BYTES", 64 * 1024, 1024, 1024 * 1024),
-                Duration.ofMillis(number(env, "PROXY_UPSTREAM_CONNECT_TIMEOUT_MS", 10_000, 1, 600_000)),
-                Duration.ofMillis(number(env, "PROXY_UPSTREAM_RESPONSE_TIMEOUT_MS", 600_000, 1, 3_600_000)),
-                Duration.ofMillis(number(env, "PROXY_CLIENT_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000)),
-                Duration.ofMillis(number(env, "PROXY_DRAIN_TIMEOUT_MS", 30_000, 0, 3_600_000)),
-                Duration.ofMillis(number(env, "PROXY_QUOTA_STALE_AFTER_MS", 30_000, 100, 86_400_000)),
+                (int) env.integer("PROXY_MAX_BODY_BYTES", 32L * 1024 * 1024, 1024, Integer.MAX_VALUE - 1),
+                (int) env.integer("PROXY_MAX_HEADER_BYTES", 64 * 1024, 1024, 1024 * 1024),
+                Duration.ofMillis(env.integer("PROXY_UPSTREAM_CONNECT_TIMEOUT_MS", 10_000, 1, 600_000)),
+                Duration.ofMillis(env.integer("PROXY_UPSTREAM_RESPONSE_TIMEOUT_MS", 600_000, 1, 3_600_000)),
+                Duration.ofMillis(env.integer("PROXY_CLIENT_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000)),
+                Duration.ofMillis(env.integer("PROXY_DRAIN_TIMEOUT_MS", 30_000, 0, 3_600_000)),
+                Duration.ofMillis(env.integer("PROXY_QUOTA_STALE_AFTER_MS", 30_000, 100, 86_400_000)),
                 failMode(env),
-                Duration.ofMillis(number(env, "PROXY_RELAY_TIMEOUT_MS", 10_000, 100, 600_000)),
+                Duration.ofMillis(env.integer("PROXY_RELAY_TIMEOUT_MS", 10_000, 100, 600_000)),
                 env.get("METERING_ADMIN_URL").map(v -> adminUrl(v)));
     }
 
@@ -107,28 +107,6 @@ public record EdgeConfig(
             // reported below
         }
         throw new ConfigException("METERING_ADMIN_URL", "\"" + value + "\"", "the consumer's admin API, such as http://consumer:8081");
-    }
-
-    /** The same configuration with another port, spool or timeouts; for tests and dev mode. */
-    public EdgeConfig withSpool(SpoolOptions s) {
-        return new EdgeConfig(common, upstream, edgeId, s, maxBodyBytes, maxHeaderBytes, connectTimeout,
-                responseTimeout, clientIdleTimeout, drainTimeout, quotaStaleAfter, quotaFailMode, relayTimeout, adminApi);
-    }
-
-    private static long number(Env env, String variable, long fallback, long min, long max) {
-        Optional<String> raw = env.get(variable);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        try {
-            long v = Long.parseLong(raw.get().trim());
-            if (v >= min && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigException(variable, "\"" + raw.get() + "\"", "an integer " + min + "-" + max);
     }
 
     private static String defaultEdgeId(int port) {

@@ -39,6 +39,27 @@ public interface Env {
         return Optional.empty();
     }
 
+    /**
+     * An optional integer variable within {@code min..max}.
+     *
+     * @throws ConfigException naming the variable when it is set to anything else
+     */
+    default long integer(String name, long fallback, long min, long max) {
+        Optional<String> raw = get(name);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            long v = Long.parseLong(raw.get().trim());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(name, ConfigException.quote(raw.get()), "an integer " + min + "-" + max);
+    }
+
     /** A value and the variable it was read from. */
     record Setting(String variable, String value) {
     }

@@ -46,41 +46,25 @@ public record ConsumerConfig(
             throw new ConfigException("METERING_CONSUMER_GROUP", "\"" + group + "\"", "1-200 letters, digits, '.', '_' or '-'");
         }
         return new ConsumerConfig(common, common.requireDatabase(), group,
-                (int) number(env, "METERING_BATCH_MAX", 5000, 1, 100_000),
-                Duration.ofMillis(number(env, "METERING_BATCH_WAIT_MS", 100, 1, 60_000)),
+                (int) env.integer("METERING_BATCH_MAX", 5000, 1, 100_000),
+                Duration.ofMillis(env.integer("METERING_BATCH_WAIT_MS", 100, 1, 60_000)),
                 MeteringConfig.port(env, "METERING_ADMIN_PORT", 8081),
                 common.usageTopic() + ".dlq",
                 layout(env),
-                Duration.ofMillis(number(env, "METERING_TEST_COMMIT_DELAY_MS", 0, 0, 600_000)));
+                Duration.ofMillis(env.integer("METERING_TEST_COMMIT_DELAY_MS", 0, 0, 600_000)));
     }
 
     static Topics.Layout layout(Env env) {
-        int partitions = (int) number(env, "METERING_TOPIC_PARTITIONS", 12, 1, 10_000);
-        long rf = number(env, "METERING_TOPIC_REPLICATION", -1, -1, 32);
+        int partitions = (int) env.integer("METERING_TOPIC_PARTITIONS", 12, 1, 10_000);
+        long rf = env.integer("METERING_TOPIC_REPLICATION", -1, -1, 32);
         if (rf == 0) {
             throw new ConfigException("METERING_TOPIC_REPLICATION", "\"0\"", "1-32, or -1 for the broker's default");
         }
-        long retention = number(env, "METERING_USAGE_RETENTION_MS", -1, -1, Long.MAX_VALUE);
+        long retention = env.integer("METERING_USAGE_RETENTION_MS", -1, -1, Long.MAX_VALUE);
         if (retention == 0) {
             throw new ConfigException("METERING_USAGE_RETENTION_MS", "\"0\"", "-1 (unlimited) or a positive number of ms");
         }
         return new Topics.Layout(partitions, rf < 0 ? Optional.empty() : Optional.of((short) rf), retention);
-    }
-
-    static long number(Env env, String variable, long fallback, long min, long max) {
-        Optional<String> raw = env.get(variable);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        try {
-            long v = Long.parseLong(raw.get().trim());
-            if (v >= min && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigException(variable, "\"" + raw.get() + "\"", "an integer " + min + "-" + max);
     }
 
     /** The configuration as lines for the start-up log, secrets masked. */
