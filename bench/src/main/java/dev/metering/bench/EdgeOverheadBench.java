@@ -50,9 +50,11 @@ final class EdgeOverheadBench {
                     byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
                             + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
                             .getBytes(StandardCharsets.UTF_8);
-                    // Warm both paths (JIT, connection pools) before anything is recorded.
+                    // Warm both paths (JIT, connection pools) before anything is recorded: the edge
+                    // is a fresh JVM, and its compiler threads would otherwise share the two cores
+                    // with the first measured runs.
                     OpenLoopLoad.run(upstream.url(), "/v1/messages", body, Map.of(), 1000, 5000, 256);
-                    OpenLoopLoad.run(edgeUrl, "/v1/messages", body, auth, 1000, 5000, 256);
+                    OpenLoopLoad.run(edgeUrl, "/v1/messages", body, auth, 1000, 20_000, 256);
                     for (int rate : rates) {
                         OpenLoopLoad.Result direct = OpenLoopLoad.run(upstream.url(), "/v1/messages", body, Map.of(), rate,
                                 seconds * 1000L, 512);
@@ -94,7 +96,12 @@ final class EdgeOverheadBench {
 
     private static Process startEdge(Path jar, int port, URI upstream, String bootstrap, Path spool) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xms256m", "-Xmx512m", "-XX:+UseParallelGC"));
+        List<String> cmd = new java.util.ArrayList<>();
+        String cpus = System.getenv("BENCH_EDGE_CPUS"); // e.g. "1": the edge alone on that core (taskset)
+        if (cpus != null && !cpus.isBlank()) {
+            cmd.addAll(List.of("taskset", "-c", cpus.trim()));
+        }
+        cmd.addAll(List.of(java, "-Xms256m", "-Xmx512m", "-XX:+UseParallelGC"));
         String extra = System.getenv("BENCH_EDGE_JAVA_OPTS"); // e.g. a JFR recording of the edge
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));

@@ -1,13 +1,22 @@
 package dev.metering.edge.usage;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * Gives a chunk's readable bytes as an array for Jackson's feeder: the backing array of a heap
- * buffer as is, or a copy into a reused scratch array for a direct one.
+ * buffer as is, or a copy into a scratch array for a direct one. The scratch array belongs to the
+ * thread (an event loop), not to the response: parsers consume the bytes before returning, and a
+ * fresh array per response showed up as the edge's largest allocation.
  */
 final class ChunkBytes {
-    private byte[] scratch = new byte[0];
+    private static final FastThreadLocal<byte[][]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[][] initialValue() {
+            return new byte[][] {new byte[16 * 1024]};
+        }
+    };
+
     private int offset;
 
     /** The array holding the readable bytes of {@code buf}, starting at {@link #offset()}. */
@@ -17,12 +26,13 @@ final class ChunkBytes {
             offset = buf.arrayOffset() + buf.readerIndex();
             return buf.array();
         }
-        if (scratch.length < n) {
-            scratch = new byte[Math.max(n, 8192)];
+        byte[][] holder = SCRATCH.get();
+        if (holder[0].length < n) {
+            holder[0] = new byte[Math.max(n, holder[0].length * 2)];
         }
-        buf.getBytes(buf.readerIndex(), scratch, 0, n);
+        buf.getBytes(buf.readerIndex(), holder[0], 0, n);
         offset = 0;
-        return scratch;
+        return holder[0];
     }
 
     int offset() {
