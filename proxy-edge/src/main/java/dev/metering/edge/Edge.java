@@ -94,7 +94,7 @@ public final class Edge implements AutoCloseable {
                 config.common().quotaTopic());
         follower.start();
         EdgeMetrics metrics = new EdgeMetrics(registry);
-        metrics.quotaGauges(() -> quota.age().toMillis() / 1000.0, quota::staleDecisions);
+        metrics.quotaGauges(quota);
         UsageEmitter emitter = new UsageEmitter(spool, eventMetrics);
         PriceTable prices = PriceTable.bundled();
         CallOutcomeRecorder recorder = new CallOutcomeRecorder(emitter, prices, metrics, config.edgeId(), quota);

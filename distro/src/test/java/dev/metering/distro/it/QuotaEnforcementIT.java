@@ -149,9 +149,9 @@ class QuotaEnforcementIT {
     void withTheConsumerStoppedEdgesEnforceFromLastStateAndOwnSpendThenFollowTheFailMode(TestInfra infra)
             throws Exception {
         try (Pipeline p = new Pipeline(infra)) {
-            Edge closed = p.edge(Map.of("PROXY_QUOTA_STALE_AFTER_MS", "1500", "PROXY_QUOTA_FAIL_MODE", "closed"),
+            Edge closed = p.edge(Map.of("PROXY_QUOTA_STALE_AFTER_MS", "3000", "PROXY_QUOTA_FAIL_MODE", "closed"),
                     Clock.systemUTC());
-            Edge open = p.edge(Map.of("PROXY_QUOTA_STALE_AFTER_MS", "1500"), Clock.systemUTC());
+            Edge open = p.edge(Map.of("PROXY_QUOTA_STALE_AFTER_MS", "3000"), Clock.systemUTC());
             await().atMost(Duration.ofSeconds(30)).until(() -> closed.quota().ready() && open.quota().ready());
             Pipeline.setQuota(closed, "dave", "{\"dailyLimitUsd\":0.0015}");
             await().atMost(Duration.ofSeconds(1)).until(() -> limitAt(closed, "dave") == 1500 && limitAt(open, "dave") == 1500);
@@ -166,7 +166,8 @@ class QuotaEnforcementIT {
             }
             assertThat(Pipeline.call(closed, "dave", "over").statusCode()).as("own spend still counts").isEqualTo(429);
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> closed.quota().stale());
+            // Both edges heard the last heartbeat at about the same time; wait until both know it is too old.
+            await().atMost(Duration.ofSeconds(15)).until(() -> closed.quota().stale() && open.quota().stale());
             HttpResponse<String> unavailable = Pipeline.call(closed, "erin", "stale");
             assertThat(unavailable.statusCode()).isEqualTo(503);
             assertThat(unavailable.body()).contains("Quota state unavailable");

@@ -73,12 +73,17 @@ public final class EdgeMetrics {
                 .tag("user_id", users.label(userId)).register(registry).increment();
     }
 
-    /** Quota-state age (seconds) and decisions taken on stale state. */
-    public void quotaGauges(java.util.function.DoubleSupplier ageSeconds, java.util.function.LongSupplier staleDecisions) {
-        io.micrometer.core.instrument.Gauge.builder("proxy_quota_state_age_seconds", ageSeconds::getAsDouble)
+    /**
+     * Quota-state age (seconds) and decisions taken on stale state. Micrometer holds the measured
+     * object weakly, so it is the cache itself (which lives as long as the edge), not a lambda
+     * that nothing else would keep alive.
+     */
+    public void quotaGauges(dev.metering.quota.QuotaCache cache) {
+        io.micrometer.core.instrument.Gauge.builder("proxy_quota_state_age_seconds", cache,
+                c -> c.age().toMillis() / 1000.0)
                 .description("Time since quota state was last heard from the quota-state topic").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("proxy_quota_stale_decisions", staleDecisions,
-                s -> (double) s.getAsLong()).description("Admission decisions taken on stale (or loading) quota state")
+        io.micrometer.core.instrument.FunctionCounter.builder("proxy_quota_stale_decisions", cache,
+                c -> (double) c.staleDecisions()).description("Admission decisions taken on stale (or loading) quota state")
                 .register(registry);
     }
 
