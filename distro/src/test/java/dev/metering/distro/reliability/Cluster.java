@@ -42,7 +42,12 @@ final class Cluster implements AutoCloseable {
 
     Cluster() throws Exception {
         data = Files.createTempDirectory("reliability");
-        startInfra();
+        try {
+            startInfra();
+        } catch (Exception | AssertionError e) {
+            close(); // leave no broker or database behind when the start fails half-way
+            throw e;
+        }
     }
 
     void startInfra() throws Exception {
