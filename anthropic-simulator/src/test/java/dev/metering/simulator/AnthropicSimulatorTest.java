@@ -1,6 +1,5 @@
 package dev.metering.simulator;
 
-import static dev.metering.simulator.SimClient.FAST;
 import static dev.metering.simulator.SimClient.body;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,25 +19,9 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class AnthropicSimulatorTest {
-    private AnthropicSimulator simulator;
-    private SimClient client;
-
-    @BeforeEach
-    void start() {
-        simulator = AnthropicSimulator.start(FAST);
-        client = new SimClient(simulator);
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
-
+class AnthropicSimulatorTest extends SimulatorTestBase {
     @Test
     void listensOnLoopback() {
         assertThat(simulator.port()).isPositive();

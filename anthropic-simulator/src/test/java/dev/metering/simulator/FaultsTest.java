@@ -1,6 +1,5 @@
 package dev.metering.simulator;
 
-import static dev.metering.simulator.SimClient.FAST;
 import static dev.metering.simulator.SimClient.body;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,27 +14,9 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class FaultsTest {
-    private static final Duration LIMIT = Duration.ofSeconds(3);
-
-    private AnthropicSimulator simulator;
-    private SimClient client;
-
-    @BeforeEach
-    void start() {
-        simulator = AnthropicSimulator.start(FAST);
-        client = new SimClient(simulator);
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
-
+class FaultsTest extends SimulatorTestBase {
     @Test
     void statusFaultsApplyOnePerRequestInOrder() throws Exception {
         simulator.enqueueFault(Fault.status(529));

@@ -1,6 +1,5 @@
 package dev.metering.simulator;
 
-import static dev.metering.simulator.SimClient.FAST;
 import static dev.metering.simulator.SimClient.body;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -24,27 +22,9 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class StreamingTest {
-    private static final Duration LIMIT = Duration.ofSeconds(3);
-
-    private AnthropicSimulator simulator;
-    private SimClient client;
-
-    @BeforeEach
-    void start() {
-        simulator = AnthropicSimulator.start(FAST);
-        client = new SimClient(simulator);
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
-
+class StreamingTest extends SimulatorTestBase {
     @Test
     void streamsTheEventsInOrderWithTheUsage() throws Exception {
         String request = body("Tell me a story about a lighthouse keeper and a very patient seagull.", 200, true);

@@ -27,13 +27,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.metering.infra.FreePorts;
 
@@ -44,44 +39,9 @@ import dev.metering.infra.FreePorts;
  * The long part (infrastructure killed and restarted, Kafka frozen for 30 s) is
  * {@code ReliabilityLongIT}, under {@code -Preliability}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ReliabilityIT {
-    private final List<LedgerCheck.Row> rows = new ArrayList<>();
-    private Cluster cluster;
-    private Jar consumer;
-    private Jar edge;
-    private int edgePort;
-
-    @BeforeAll
-    void start() throws Exception {
-        cluster = new Cluster();
-        consumer = cluster.consumer(Map.of());
-        edgePort = FreePorts.pick();
-        edge = cluster.edge(edgePort, Files.createTempDirectory("spool"), Map.of());
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        String table = LedgerCheck.table(rows);
-        System.out.println(table);
-        Files.writeString(Path.of("target", "reliability-quick.md"), table);
-        for (Jar j : new Jar[] {edge, consumer}) {
-            if (j != null) {
-                j.close();
-            }
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    private void record(LedgerCheck.Row row) {
-        rows.add(row);
-        assertThat(row.lost()).as("%s: lost", row.scenario()).isZero();
-        assertThat(row.doubled()).as("%s: doubled", row.scenario()).isZero();
-        assertThat(row.rollupsExact()).as("%s: rollups equal the ledger", row.scenario()).isTrue();
-        assertThat(row.completed()).as("%s: calls completed", row.scenario()).isPositive();
+class ReliabilityIT extends ReliabilitySuite {
+    ReliabilityIT() {
+        super("reliability-quick.md");
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.metering.distro.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,13 +10,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.metering.infra.FreePorts;
 
@@ -26,43 +20,9 @@ import dev.metering.infra.FreePorts;
  * database killed with SIGKILL under load and restarted on the same ports and data, and Kafka
  * frozen for 30 s under load. Same ledger check and table as the quick part.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ReliabilityLongIT {
-    private final List<LedgerCheck.Row> rows = new ArrayList<>();
-    private Cluster cluster;
-    private Jar consumer;
-    private Jar edge;
-    private int edgePort;
-
-    @BeforeAll
-    void start() throws Exception {
-        cluster = new Cluster();
-        consumer = cluster.consumer(Map.of());
-        edgePort = FreePorts.pick();
-        edge = cluster.edge(edgePort, Files.createTempDirectory("spool"), Map.of());
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        String table = LedgerCheck.table(rows);
-        System.out.println(table);
-        Files.writeString(Path.of("target", "reliability-long.md"), table);
-        for (Jar j : new Jar[] {edge, consumer}) {
-            if (j != null) {
-                j.close();
-            }
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    private void record(LedgerCheck.Row row) {
-        rows.add(row);
-        assertThat(row.lost()).as("%s: lost", row.scenario()).isZero();
-        assertThat(row.doubled()).as("%s: doubled", row.scenario()).isZero();
-        assertThat(row.rollupsExact()).as("%s: rollups equal the ledger", row.scenario()).isTrue();
+class ReliabilityLongIT extends ReliabilitySuite {
+    ReliabilityLongIT() {
+        super("reliability-long.md");
     }
 
     /** Load spread over about {@code seconds}: calls in a few threads with pauses between them. */

@@ -106,7 +106,7 @@ class EdgeDurabilityIT {
             if (kafka != null) {
                 kafka.close();
             }
-            deleteTree(kafkaDir);
+            dev.metering.infra.Directories.deleteRecursively(kafkaDir);
         }
     }
 
@@ -125,15 +125,5 @@ class EdgeDurabilityIT {
                 .POST(HttpRequest.BodyPublishers.ofString(EdgeFixture.message("claude-sonnet-4-5", stream, "hello " + session)))
                 .build();
         return HTTP.send(req, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void deleteTree(Path root) throws java.io.IOException {
-        if (Files.exists(root)) {
-            try (var paths = Files.walk(root)) {
-                for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
     }
 }

@@ -101,7 +101,7 @@ class ConsumerFaultsIT {
             }
         } finally {
             pg.close();
-            deleteTree(pgDir);
+            dev.metering.infra.Directories.deleteRecursively(pgDir);
         }
     }
 
@@ -145,15 +145,5 @@ class ConsumerFaultsIT {
             throw new IllegalStateException("consumer process did not start; see " + log);
         }
         return p;
-    }
-
-    private static void deleteTree(Path root) throws java.io.IOException {
-        if (Files.exists(root)) {
-            try (var paths = Files.walk(root)) {
-                for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
     }
 }
