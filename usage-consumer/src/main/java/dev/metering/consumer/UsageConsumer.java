@@ -2,10 +2,12 @@ package dev.metering.consumer;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,24 +37,25 @@ import dev.metering.model.key.AdminToken;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * A running usage-consumer: migrations applied, topics ensured, the batch loop on its own thread
- * and the admin API listening. This is where the consumer's parts are wired.
+ * A running usage-consumer: migrations applied, topics ensured, the batch loops on their own
+ * threads (each a member of the consumer group with its own share of the partitions) and the
+ * admin API listening. This is where the consumer's parts are wired.
  */
 public final class UsageConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UsageConsumer.class);
 
     private final HikariDataSource pool;
-    private final UsageIngestor ingestor;
-    private final Thread thread;
+    private final List<UsageIngestor> ingestors;
+    private final List<Thread> threads;
     private final Producer<String, byte[]> dlqProducer;
     private final AdminServer admin;
     private final QuotaPublisher quotas;
 
-    private UsageConsumer(HikariDataSource pool, UsageIngestor ingestor, Thread thread,
+    private UsageConsumer(HikariDataSource pool, List<UsageIngestor> ingestors, List<Thread> threads,
             Producer<String, byte[]> dlqProducer, AdminServer admin, QuotaPublisher quotas) {
         this.pool = pool;
-        this.ingestor = ingestor;
-        this.thread = thread;
+        this.ingestors = ingestors;
+        this.threads = threads;
         this.dlqProducer = dlqProducer;
         this.admin = admin;
         this.quotas = quotas;
@@ -68,7 +71,8 @@ public final class UsageConsumer implements AutoCloseable {
             PrometheusMeterRegistry registry, Clock clock) {
         Topics.Layout layout = config.layout();
         config.describe().forEach(line -> log.info("consumer config: {}", line));
-        HikariDataSource pool = Database.pool(config.database(), "usage-consumer", 8);
+        // A connection per batch loop, the rest for the admin API and quota publishing.
+        HikariDataSource pool = Database.pool(config.database(), "usage-consumer", config.threads() + 6);
         try {
             migrateWithRetry(pool, Duration.ofSeconds(60));
             String bootstrap = config.common().kafkaBootstrapServers();
@@ -80,24 +84,34 @@ public final class UsageConsumer implements AutoCloseable {
             Jdbi jdbi = Jdbi.create(pool);
             QuotaPublisher quotas = new QuotaPublisher(jdbi, producer, config.common().quotaTopic(),
                     config.common().usageTopic(), config.groupId(), UUID.randomUUID().toString().substring(0, 8), clock);
-            UsageIngestor ingestor = new UsageIngestor(new KafkaConsumer<>(consumerProperties(config)),
-                    new LedgerWriter(pool, config.commitDelay()), producer, config.dlqTopic(), new IngestMetrics(registry),
-                    quotas, config.common().usageTopic(), config.groupId(), config.maxBatchWait());
+            List<UsageIngestor> ingestors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            BooleanSupplier healthy = () -> !ingestors.isEmpty() && ingestors.stream().allMatch(UsageIngestor::healthy);
             AdminServer admin;
             try {
                 admin = AdminServer.start(config.adminPort(), new AdminToken(config.common().adminToken()),
                         new UsageQueries(jdbi, clock), new QuotaStore(jdbi), quotas::quotaChanged, registry,
-                        ingestor::healthy);
+                        healthy);
             } catch (RuntimeException e) {
                 producer.close(Duration.ofSeconds(5));
                 throw e;
             }
-            Thread thread = new Thread(ingestor, "usage-ingestor");
-            thread.start();
-            quotas.start(ingestor::healthy);
-            log.info("usage-consumer running: group {}, topic {}, admin API on port {}", config.groupId(),
-                    config.common().usageTopic(), admin.port());
-            return new UsageConsumer(pool, ingestor, thread, producer, admin, quotas);
+            LedgerWriter writer = new LedgerWriter(pool, config.commitDelay());
+            IngestMetrics metrics = new IngestMetrics(registry);
+            for (int i = 0; i < config.threads(); i++) {
+                ingestors.add(new UsageIngestor(new KafkaConsumer<>(consumerProperties(config)), writer, producer,
+                        config.dlqTopic(), metrics, quotas, config.common().usageTopic(), config.groupId(),
+                        config.maxBatchWait()));
+            }
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < ingestors.size(); i++) {
+                Thread thread = new Thread(ingestors.get(i), "usage-ingestor-" + i);
+                thread.start();
+                threads.add(thread);
+            }
+            quotas.start(healthy);
+            log.info("usage-consumer running: group {} ({} batch loops), topic {}, admin API on port {}",
+                    config.groupId(), ingestors.size(), config.common().usageTopic(), admin.port());
+            return new UsageConsumer(pool, ingestors, threads, producer, admin, quotas);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -154,12 +168,15 @@ public final class UsageConsumer implements AutoCloseable {
         return admin.port();
     }
 
-    /** Stops after the batch in hand, then closes the admin API, the producer and the pool. */
+    /** Stops every loop after its batch in hand, then closes the admin API, the producer and the pool. */
     @Override
     public void close() {
-        ingestor.stop();
+        ingestors.forEach(UsageIngestor::stop);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
+            for (Thread thread : threads) {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,15 +4,26 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * JSON codec of {@link UsageEvent} v1. Encoding writes the fields in a fixed order with
@@ -25,10 +36,22 @@ public final class UsageEventCodec {
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+    /** The v1 fields, each with its place in the array {@link #readFields} fills. */
+    private static final Map<String, Integer> FIELDS = places("eventId", "occurredAt", "userId", "sessionId", "model",
+            "status", "stream", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "costMicros",
+            "pricingVersion", "edgeId", "durationMs", "outcome");
     private static final String OUTCOMES = String.join(", ",
             Arrays.stream(Outcome.values()).map(Outcome::wireName).toList());
 
     private UsageEventCodec() {
+    }
+
+    private static Map<String, Integer> places(String... names) {
+        Map<String, Integer> m = new HashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            m.put(names[i], i);
+        }
+        return Map.copyOf(m);
     }
 
     public static byte[] encode(UsageEvent e) {
@@ -36,7 +59,7 @@ public final class UsageEventCodec {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("eventId", e.eventId());
-            g.writeStringField("occurredAt", DateTimeFormatter.ISO_INSTANT.format(e.occurredAt()));
+            g.writeStringField("occurredAt", RfcInstants.format(e.occurredAt()));
             g.writeStringField("userId", e.userId());
             g.writeStringField("sessionId", e.sessionId());
             g.writeStringField("model", e.model());
@@ -70,18 +93,18 @@ public final class UsageEventCodec {
         if (json.length > MAX_EVENT_BYTES) {
             throw new InvalidEventException("event of " + json.length + " bytes (expected: at most " + MAX_EVENT_BYTES + ")");
         }
-        JsonNode root;
+        JsonNode[] values;
         try {
-            root = MAPPER.readTree(json);
+            values = readFields(json);
         } catch (JsonProcessingException ex) {
             throw new InvalidEventException("not JSON: " + ex.getOriginalMessage());
         } catch (IOException ex) {
             throw new InvalidEventException("not JSON: " + ex.getMessage());
         }
-        if (root == null || !root.isObject()) {
+        if (values == null) {
             throw new InvalidEventException("not a JSON object");
         }
-        Fields f = new Fields(root);
+        Fields f = new Fields(values);
         return new UsageEvent(
                 f.text("eventId"),
                 f.instant("occurredAt"),
@@ -101,11 +124,56 @@ public final class UsageEventCodec {
                 f.outcome("outcome"));
     }
 
+    /**
+     * The values of the v1 fields, by their place in {@link #FIELDS}, read with the streaming
+     * parser: fields it does not know are skipped without building anything, and a repeated field
+     * keeps its last value, as a JSON tree would. Null when the value is not a JSON object.
+     */
+    private static JsonNode[] readFields(byte[] json) throws IOException {
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonNode[] values = new JsonNode[FIELDS.size()];
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                Integer at = FIELDS.get(p.currentName());
+                JsonToken t = p.nextToken();
+                if (at == null) {
+                    p.skipChildren();
+                } else {
+                    values[at] = value(p, t);
+                }
+            }
+            // The closing brace, or an error for a truncated object.
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new JsonParseException(p, "unexpected end of the object");
+            }
+            return values;
+        }
+    }
+
+    /** The value at the parser as the node a JSON tree would hold. */
+    private static JsonNode value(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case VALUE_STRING -> TextNode.valueOf(p.getText());
+            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+                case INT -> IntNode.valueOf(p.getIntValue());
+                case LONG -> LongNode.valueOf(p.getLongValue());
+                default -> BigIntegerNode.valueOf(p.getBigIntegerValue());
+            };
+            case VALUE_NUMBER_FLOAT -> DoubleNode.valueOf(p.getDoubleValue());
+            case VALUE_TRUE -> BooleanNode.TRUE;
+            case VALUE_FALSE -> BooleanNode.FALSE;
+            case VALUE_NULL -> NullNode.getInstance();
+            default -> MAPPER.readTree(p); // an object or array where a scalar belongs: kept to be shown in the error
+        };
+    }
+
     /** Reads typed fields, failing with the field's name. */
-    private record Fields(JsonNode root) {
+    private record Fields(JsonNode[] values) {
         private JsonNode required(String name) {
-            JsonNode n = root.get(name);
-            if (n == null || n.isMissingNode()) {
+            JsonNode n = values[FIELDS.get(name)];
+            if (n == null) {
                 throw new InvalidEventException(name + ": missing");
             }
             return n;

@@ -58,23 +58,38 @@ public final class UsageEventRecords {
      * @throws InvalidEventException naming what is wrong
      */
     public static UsageEvent fromRecord(ConsumerRecord<String, byte[]> record) {
-        String specVersion = header(record, "ce_specversion");
+        // One pass over the headers; the last of a repeated name counts, as with lastHeader.
+        Header specVersionHeader = null;
+        Header typeHeader = null;
+        Header contentTypeHeader = null;
+        Header idHeader = null;
+        for (Header h : record.headers()) {
+            switch (h.key()) {
+                case "ce_specversion" -> specVersionHeader = h;
+                case "ce_type" -> typeHeader = h;
+                case "content-type" -> contentTypeHeader = h;
+                case "ce_id" -> idHeader = h;
+                default -> {
+                }
+            }
+        }
+        String specVersion = text(specVersionHeader);
         if (specVersion == null) {
             throw new InvalidEventException("headers: not a CloudEvent in binary mode (no ce_specversion)");
         }
         if (!"1.0".equals(specVersion)) {
             throw new InvalidEventException("ce_specversion: \"" + specVersion + "\" (expected: 1.0)");
         }
-        String type = header(record, "ce_type");
+        String type = text(typeHeader);
         if (!TYPE_V1.equals(type)) {
             throw new InvalidEventException("ce_type: \"" + type + "\" (expected: " + TYPE_V1 + ")");
         }
-        String contentType = header(record, "content-type");
+        String contentType = text(contentTypeHeader);
         if (contentType != null && !contentType.startsWith(CONTENT_TYPE)) {
             throw new InvalidEventException("content-type: \"" + contentType + "\" (expected: " + CONTENT_TYPE + ")");
         }
         UsageEvent event = UsageEventCodec.decode(record.value());
-        String id = header(record, "ce_id");
+        String id = text(idHeader);
         if (!event.eventId().equals(id)) {
             throw new InvalidEventException("ce_id: \"" + id + "\" (expected: the eventId " + event.eventId() + ")");
         }
@@ -84,8 +99,7 @@ public final class UsageEventRecords {
         return event;
     }
 
-    private static String header(ConsumerRecord<String, byte[]> record, String name) {
-        Header h = record.headers().lastHeader(name);
+    private static String text(Header h) {
         return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

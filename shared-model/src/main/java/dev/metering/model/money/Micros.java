@@ -33,6 +33,19 @@ public final class Micros {
         return BigDecimal.valueOf(micros, SCALE);
     }
 
+    /** Appends the USD amount with six decimals, as {@code toUsd(micros).toPlainString()} reads. */
+    public static StringBuilder appendUsd(StringBuilder sb, long micros) {
+        if (micros < 0) {
+            return sb.append(toUsd(micros).toPlainString());
+        }
+        sb.append(micros / PER_USD).append('.');
+        long fraction = micros % PER_USD;
+        for (long p = PER_USD / 10; p > 0; p /= 10) {
+            sb.append((char) ('0' + fraction / p % 10));
+        }
+        return sb;
+    }
+
     /** {@code a + b}, failing rather than wrapping around. */
     public static long add(long a, long b) {
         return Math.addExact(a, b);

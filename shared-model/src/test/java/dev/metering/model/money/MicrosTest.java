@@ -18,6 +18,19 @@ class MicrosTest {
     }
 
     @Test
+    void appendsTheSameTextAsThePlainDecimal() {
+        java.util.Random r = new java.util.Random(5);
+        long[] edges = {0, 1, 999_999, 1_000_000, 1_000_001, Long.MAX_VALUE, -1, -1_000_000, Long.MIN_VALUE};
+        for (long m : edges) {
+            assertThat(Micros.appendUsd(new StringBuilder(), m).toString()).isEqualTo(Micros.toUsd(m).toPlainString());
+        }
+        for (int i = 0; i < 100_000; i++) {
+            long m = i % 2 == 0 ? r.nextInt(100_000_000) : r.nextLong();
+            assertThat(Micros.appendUsd(new StringBuilder(), m).toString()).isEqualTo(Micros.toUsd(m).toPlainString());
+        }
+    }
+
+    @Test
     void refusesMoreThanSixDecimalsInsteadOfRounding() {
         assertThatThrownBy(() -> Micros.fromUsd(new BigDecimal("0.0000005")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 6 decimals");

@@ -18,6 +18,9 @@ import dev.metering.model.kafka.Topics;
  * @param common the shared settings
  * @param database where the ledger and rollups live
  * @param groupId Kafka consumer group ({@code METERING_CONSUMER_GROUP}, default {@code usage-consumer})
+ * @param threads batch loops in this process ({@code METERING_CONSUMER_THREADS}, 2): each is a
+ *     member of the group with its own share of the partitions and its own transactions, so one
+ *     loop decodes while another waits on PostgreSQL
  * @param maxBatch most events written in one transaction ({@code METERING_BATCH_MAX}, 5000)
  * @param maxBatchWait longest a poll waits to fill a batch ({@code METERING_BATCH_WAIT_MS}, 100 ms)
  * @param adminPort the admin API's port ({@code METERING_ADMIN_PORT}, 8081; 0 picks a free one)
@@ -32,6 +35,7 @@ public record ConsumerConfig(
         MeteringConfig common,
         DatabaseUrl database,
         String groupId,
+        int threads,
         int maxBatch,
         Duration maxBatchWait,
         int adminPort,
@@ -46,6 +50,7 @@ public record ConsumerConfig(
             throw new ConfigException("METERING_CONSUMER_GROUP", "\"" + group + "\"", "1-200 letters, digits, '.', '_' or '-'");
         }
         return new ConsumerConfig(common, common.requireDatabase(), group,
+                (int) env.integer("METERING_CONSUMER_THREADS", 2, 1, 64),
                 (int) env.integer("METERING_BATCH_MAX", 5000, 1, 100_000),
                 Duration.ofMillis(env.integer("METERING_BATCH_WAIT_MS", 100, 1, 60_000)),
                 MeteringConfig.port(env, "METERING_ADMIN_PORT", 8081),
@@ -70,7 +75,7 @@ public record ConsumerConfig(
     /** The configuration as lines for the start-up log, secrets masked. */
     public List<String> describe() {
         List<String> lines = new ArrayList<>(common.describe());
-        lines.add("METERING_CONSUMER_GROUP=" + groupId);
+        lines.add("METERING_CONSUMER_GROUP=" + groupId + ", METERING_CONSUMER_THREADS=" + threads);
         lines.add("METERING_BATCH_MAX=" + maxBatch + ", METERING_BATCH_WAIT_MS=" + maxBatchWait.toMillis());
         lines.add("METERING_ADMIN_PORT=" + adminPort);
         lines.add("topics: " + layout.partitions() + " partitions, replication "

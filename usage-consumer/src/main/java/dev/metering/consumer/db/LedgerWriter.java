@@ -2,20 +2,20 @@ package dev.metering.consumer.db;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -24,15 +24,36 @@ import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
 import dev.metering.model.event.UsageEvent;
-import dev.metering.model.money.Micros;
 
 /**
- * Writes one batch of usage events in one transaction: the events are copied into a staging
- * table, inserted into the ledger with duplicates (by event id and time) skipped, the rollups are
- * upserted from the rows actually inserted (one statement), and the partition offsets advance.
- * All of it commits together or not at all, so a batch replayed after a crash counts nothing twice.
+ * Writes one batch of usage events in one transaction: ledger rows, rollups and the partition
+ * offsets all commit together or not at all, so a batch replayed after a crash counts nothing
+ * twice. Usually no event of a batch is in the ledger yet: the events are copied straight into
+ * it and the rollups take the batch's own sums. When one is there already (an edge re-sent it),
+ * copying fails on the primary key, a savepoint undoes it, and the batch takes the deduplicating
+ * path instead: copied into a staging table, inserted with duplicates (by event id and time)
+ * skipped, and rolled up from the rows actually inserted.
  */
 public final class LedgerWriter {
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final String COPY_LEDGER = "COPY api_usage (" + CopyRows.LEDGER_COLUMNS + ") FROM STDIN (FORMAT csv)";
+    private static final String ROLLUP_STAGING = """
+            CREATE TEMP TABLE IF NOT EXISTS rollup_staging (
+                user_id text, day date, model text, calls bigint, input_tokens bigint, output_tokens bigint,
+                cache_read_tokens bigint, cache_write_tokens bigint, cost_usd numeric(20,6)
+            ) ON COMMIT DELETE ROWS""";
+    private static final String COPY_ROLLUPS = "COPY rollup_staging FROM STDIN (FORMAT csv)";
+    /** Adds EXCLUDED's sums to the rollup row they collide with. */
+    private static final String ADD_TO_ROLLUP = """
+            ON CONFLICT (user_id, day, model) DO UPDATE SET
+                calls = r.calls + EXCLUDED.calls,
+                input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+                output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+                cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
+                cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                cost_usd = r.cost_usd + EXCLUDED.cost_usd""";
+    private static final String ROLL_UP_SUMS = "INSERT INTO usage_rollups AS r (" + CopyRows.ROLLUP_COLUMNS + ")\n"
+            + "SELECT " + CopyRows.ROLLUP_COLUMNS + " FROM rollup_staging\n" + ADD_TO_ROLLUP;
     private static final String STAGING = """
             CREATE TEMP TABLE IF NOT EXISTS usage_staging (
                 event_id uuid, "timestamp" timestamptz, user_id text, session_id text, model text,
@@ -40,36 +61,22 @@ public final class LedgerWriter {
                 cache_read_tokens bigint, cache_write_tokens bigint, cost_usd numeric(20,6),
                 pricing_version text, edge_id text, duration_ms bigint, outcome text
             ) ON COMMIT DELETE ROWS""";
-    private static final String COPY = "COPY usage_staging FROM STDIN (FORMAT csv)";
-    private static final String INSERT_AND_ROLL_UP = """
+    private static final String COPY_STAGING = "COPY usage_staging FROM STDIN (FORMAT csv)";
+    private static final String INSERT_NEW_AND_ROLL_UP = """
             WITH inserted AS (
-                INSERT INTO api_usage (event_id, "timestamp", user_id, session_id, model, status, stream,
-                    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
-                    pricing_version, edge_id, duration_ms, outcome)
-                SELECT event_id, "timestamp", user_id, session_id, model, status, stream,
-                    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
-                    pricing_version, edge_id, duration_ms, outcome
-                FROM usage_staging
+                INSERT INTO api_usage (%1$s)
+                SELECT %1$s FROM usage_staging
                 ON CONFLICT DO NOTHING
                 RETURNING user_id, ("timestamp" AT TIME ZONE 'UTC')::date AS day, model, input_tokens,
                     output_tokens, cache_read_tokens, cache_write_tokens, cost_usd
             ), rolled AS (
-                INSERT INTO usage_rollups AS r (user_id, day, model, calls, input_tokens, output_tokens,
-                    cache_read_tokens, cache_write_tokens, cost_usd)
+                INSERT INTO usage_rollups AS r (%2$s)
                 SELECT user_id, day, model, count(*), sum(input_tokens), sum(output_tokens),
                     sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_usd)
                 FROM inserted GROUP BY user_id, day, model
-                ON CONFLICT (user_id, day, model) DO UPDATE SET
-                    calls = r.calls + EXCLUDED.calls,
-                    input_tokens = r.input_tokens + EXCLUDED.input_tokens,
-                    output_tokens = r.output_tokens + EXCLUDED.output_tokens,
-                    cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
-                    cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
-                    cost_usd = r.cost_usd + EXCLUDED.cost_usd
-                RETURNING 1
+                %3$s
             )
-            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM rolled),
-                   ARRAY(SELECT DISTINCT user_id FROM inserted)""";
+            SELECT count(*) FROM inserted""".formatted(CopyRows.LEDGER_COLUMNS, CopyRows.ROLLUP_COLUMNS, ADD_TO_ROLLUP);
     private static final String SAVE_OFFSET = """
             INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES (?, ?, ?, ?)
             ON CONFLICT (group_id, topic, partition) DO UPDATE
@@ -77,6 +84,12 @@ public final class LedgerWriter {
 
     private final DataSource dataSource;
     private final Duration commitDelay;
+    /**
+     * Months whose ledger partition this writer has seen created, so a batch asks PostgreSQL only
+     * for months it has not seen. Forgotten whenever a write fails: a partition dropped by
+     * retention is then created again by the retry instead of failing its rows for good.
+     */
+    private final Set<Instant> partitionsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public LedgerWriter(DataSource dataSource, Duration commitDelay) {
         this.dataSource = dataSource;
@@ -87,8 +100,8 @@ public final class LedgerWriter {
     public record Offset(String topic, int partition, long nextOffset) {
     }
 
-    /** What a batch changed: rows inserted (the rest were duplicates) and the users touched. */
-    public record Result(int inserted, int duplicates, Set<String> users) {
+    /** What a batch changed: rows inserted; the rest were duplicates. */
+    public record Result(int inserted, int duplicates) {
     }
 
     /**
@@ -100,14 +113,17 @@ public final class LedgerWriter {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Result result = events.isEmpty() ? new Result(0, 0, Set.of()) : insert(c, events);
+                Set<Instant> months = ensurePartitions(c, events);
+                Result result = events.isEmpty() ? new Result(0, 0) : insert(c, events);
                 saveOffsets(c, groupId, offsets);
                 if (!commitDelay.isZero()) {
                     pause(commitDelay);
                 }
                 c.commit();
+                partitionsSeen.addAll(months); // only once their creation is committed
                 return result;
             } catch (SQLException | RuntimeException e) {
+                partitionsSeen.clear();
                 rollbackQuietly(c);
                 throw e;
             }
@@ -115,35 +131,81 @@ public final class LedgerWriter {
     }
 
     private Result insert(Connection c, List<UsageEvent> events) throws SQLException {
-        ensurePartitions(c, events);
-        try (Statement s = c.createStatement()) {
-            s.execute(STAGING);
+        String rows = CopyRows.ledger(events);
+        Optional<Collection<RollupSums.Row>> sums = RollupSums.of(events);
+        if (sums.isEmpty()) {
+            return insertNew(c, events, rows); // PostgreSQL sums them
         }
+        Savepoint beforeCopy = c.setSavepoint();
         try {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new StringReader(csv(events)));
-        } catch (IOException e) {
-            throw new SQLException("COPY into the staging table failed", e);
+            copy(c, COPY_LEDGER, rows);
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            c.rollback(beforeCopy);
+            return insertNew(c, events, rows);
         }
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(INSERT_AND_ROLL_UP)) {
+        c.releaseSavepoint(beforeCopy);
+        execute(c, ROLLUP_STAGING);
+        copy(c, COPY_ROLLUPS, CopyRows.rollups(sums.get()));
+        execute(c, ROLL_UP_SUMS);
+        return new Result(events.size(), 0);
+    }
+
+    /** The deduplicating path: only events not in the ledger yet are inserted and rolled up. */
+    private static Result insertNew(Connection c, List<UsageEvent> events, String rows) throws SQLException {
+        execute(c, STAGING);
+        copy(c, COPY_STAGING, rows);
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(INSERT_NEW_AND_ROLL_UP)) {
             rs.next();
             int inserted = rs.getInt(1);
-            Array users = rs.getArray(3);
-            Set<String> touched = new TreeSet<>(List.of((String[]) users.getArray()));
-            return new Result(inserted, events.size() - inserted, touched);
+            return new Result(inserted, events.size() - inserted);
         }
     }
 
-    private static void ensurePartitions(Connection c, List<UsageEvent> events) throws SQLException {
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static void copy(Connection c, String sql, String rows) throws SQLException {
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, new StringReader(rows));
+        } catch (IOException e) {
+            throw new SQLException("COPY failed: " + sql, e);
+        }
+    }
+
+    /** Makes sure the partitions of the events' months exist; returns the months it asked for. */
+    private Set<Instant> ensurePartitions(Connection c, List<UsageEvent> events) throws SQLException {
         Set<Instant> months = new TreeSet<>();
         for (UsageEvent e : events) {
-            months.add(e.occurredAt().atOffset(ZoneOffset.UTC).withDayOfMonth(1).toLocalDate()
-                    .atStartOfDay(ZoneOffset.UTC).toInstant());
+            addMonthOf(e.occurredAt(), months);
+            int subMicros = e.occurredAt().getNano() % 1000;
+            if (subMicros != 0) {
+                // PostgreSQL keeps microseconds, rounding: the last moment of a month may land in the next.
+                addMonthOf(e.occurredAt().plusNanos(1000 - subMicros), months);
+            }
+        }
+        if (months.isEmpty()) {
+            return months;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT ensure_api_usage_partition(?)")) {
             for (Instant m : months) {
                 ps.setTimestamp(1, Timestamp.from(m));
                 ps.execute();
             }
+        }
+        return months;
+    }
+
+    private void addMonthOf(Instant t, Set<Instant> months) {
+        Instant month = t.atOffset(ZoneOffset.UTC).withDayOfMonth(1).toLocalDate().atStartOfDay(ZoneOffset.UTC)
+                .toInstant();
+        if (!partitionsSeen.contains(month)) {
+            months.add(month);
         }
     }
 
@@ -161,45 +223,6 @@ public final class LedgerWriter {
             }
             ps.executeBatch();
         }
-    }
-
-    /** The events as CSV rows for COPY: text always quoted, NULL as an unquoted empty field. */
-    static String csv(List<UsageEvent> events) {
-        StringBuilder sb = new StringBuilder(events.size() * 256);
-        for (UsageEvent e : events) {
-            sb.append(e.eventId()).append(',')
-                    .append(DateTimeFormatter.ISO_INSTANT.format(e.occurredAt())).append(',');
-            quote(sb, e.userId()).append(',');
-            if (e.sessionId() != null) {
-                quote(sb, e.sessionId());
-            }
-            sb.append(',');
-            quote(sb, e.model()).append(',')
-                    .append(e.status()).append(',')
-                    .append(e.stream()).append(',')
-                    .append(e.inputTokens()).append(',')
-                    .append(e.outputTokens()).append(',')
-                    .append(e.cacheReadTokens()).append(',')
-                    .append(e.cacheWriteTokens()).append(',')
-                    .append(Micros.toUsd(e.costMicros()).toPlainString()).append(',');
-            quote(sb, e.pricingVersion()).append(',');
-            quote(sb, e.edgeId()).append(',')
-                    .append(e.durationMs()).append(',');
-            quote(sb, e.outcome().wireName()).append('\n');
-        }
-        return sb.toString();
-    }
-
-    private static StringBuilder quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch == '"') {
-                sb.append('"');
-            }
-            sb.append(ch);
-        }
-        return sb.append('"');
     }
 
     /**

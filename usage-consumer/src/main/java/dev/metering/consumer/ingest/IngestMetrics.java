@@ -1,6 +1,8 @@
 package dev.metering.consumer.ingest;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
@@ -9,9 +11,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** The consumer's metrics: lag, batch size, commit time, rows written, duplicates, dead letters. */
+/**
+ * The consumer's metrics: lag, batch size, commit time, rows written, duplicates, dead letters.
+ * One instance serves every batch loop of a consumer; the lag gauge is their sum.
+ */
 public final class IngestMetrics {
-    private final AtomicLong lag = new AtomicLong();
+    private final List<AtomicLong> lags = new CopyOnWriteArrayList<>();
     private final DistributionSummary batchSize;
     private final Timer commitTime;
     private final Counter rows;
@@ -20,7 +25,7 @@ public final class IngestMetrics {
     private final Counter dbFailures;
 
     public IngestMetrics(MeterRegistry registry) {
-        Gauge.builder("metering_consumer_lag_records", lag::get)
+        Gauge.builder("metering_consumer_lag_records", this, m -> m.lags.stream().mapToLong(AtomicLong::get).sum())
                 .description("Usage events not yet consumed, over this consumer's partitions").register(registry);
         batchSize = DistributionSummary.builder("metering_consumer_batch_size")
                 .description("Events per committed batch").publishPercentileHistogram().register(registry);
@@ -36,8 +41,11 @@ public final class IngestMetrics {
                 .description("Batch writes that failed and were retried").register(registry);
     }
 
-    void lag(long records) {
-        lag.set(records);
+    /** Where one batch loop keeps its lag. */
+    AtomicLong lagOfOneLoop() {
+        AtomicLong lag = new AtomicLong();
+        lags.add(lag);
+        return lag;
     }
 
     void committed(int events, int inserted, int dups, Duration took) {

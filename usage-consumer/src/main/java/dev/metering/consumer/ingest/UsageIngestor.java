@@ -41,6 +41,7 @@ public final class UsageIngestor implements Runnable {
     private final LedgerWriter writer;
     private final DeadLetters deadLetters;
     private final IngestMetrics metrics;
+    private final java.util.concurrent.atomic.AtomicLong lag;
     private final BatchListener listener;
     private final String topic;
     private final String groupId;
@@ -56,6 +57,7 @@ public final class UsageIngestor implements Runnable {
         this.writer = writer;
         this.deadLetters = new DeadLetters(dlqProducer, dlqTopic);
         this.metrics = metrics;
+        this.lag = metrics.lagOfOneLoop();
         this.listener = listener;
         this.topic = topic;
         this.groupId = groupId;
@@ -174,7 +176,6 @@ public final class UsageIngestor implements Runnable {
                 cause.getMessage());
         int inserted = 0;
         int duplicates = 0;
-        java.util.Set<String> users = new java.util.TreeSet<>();
         List<DeadLetters.Rejected> refused = new ArrayList<>();
         for (int i = 0; i < batch.events.size(); i++) {
             UsageEvent e = batch.events.get(i);
@@ -182,7 +183,6 @@ public final class UsageIngestor implements Runnable {
                 LedgerWriter.Result one = writer.write(List.of(e), groupId, List.of());
                 inserted += one.inserted();
                 duplicates += one.duplicates();
-                users.addAll(one.users());
             } catch (SQLException ex) {
                 if (!LedgerWriter.permanent(ex)) {
                     throw ex;
@@ -195,7 +195,7 @@ public final class UsageIngestor implements Runnable {
             metrics.deadLettered(refused.size());
         }
         writer.write(List.of(), groupId, batch.offsets.values());
-        return new LedgerWriter.Result(inserted, duplicates, users);
+        return new LedgerWriter.Result(inserted, duplicates);
     }
 
     /** Polls the paused partitions while waiting, so the group does not drop this member. */
@@ -233,7 +233,7 @@ public final class UsageIngestor implements Runnable {
                 total += lag.getAsLong();
             }
         }
-        metrics.lag(total);
+        lag.set(total);
     }
 
     /** Stops the loop after the batch in hand. */
@@ -285,17 +285,20 @@ public final class UsageIngestor implements Runnable {
 
         static Batch of(ConsumerRecords<String, byte[]> records) {
             Batch b = new Batch();
-            for (ConsumerRecord<String, byte[]> r : records) {
-                try {
-                    UsageEvent e = UsageEventRecords.fromRecord(r);
-                    b.events.add(e);
-                    b.records.add(r);
-                    b.userPartition.put(e.userId(), new TopicPartition(r.topic(), r.partition()));
-                } catch (InvalidEventException e) {
-                    b.rejected.add(new DeadLetters.Rejected(r, e.reason()));
+            for (TopicPartition tp : records.partitions()) {
+                List<ConsumerRecord<String, byte[]>> inPartition = records.records(tp);
+                for (ConsumerRecord<String, byte[]> r : inPartition) {
+                    try {
+                        UsageEvent e = UsageEventRecords.fromRecord(r);
+                        b.events.add(e);
+                        b.records.add(r);
+                        b.userPartition.put(e.userId(), tp);
+                    } catch (InvalidEventException e) {
+                        b.rejected.add(new DeadLetters.Rejected(r, e.reason()));
+                    }
                 }
-                b.offsets.put(new TopicPartition(r.topic(), r.partition()),
-                        new LedgerWriter.Offset(r.topic(), r.partition(), r.offset() + 1));
+                long next = inPartition.get(inPartition.size() - 1).offset() + 1;
+                b.offsets.put(tp, new LedgerWriter.Offset(tp.topic(), tp.partition(), next));
             }
             return b;
         }

@@ -161,6 +161,39 @@ class ConsumerIngestIT {
         }
     }
 
+    @InfraTest
+    void batchLoopsShareThePartitionsAndCountEveryEventOnce(TestInfra infra) throws Exception {
+        String topic = infra.createTopic("usage-events", 6, Map.of());
+        TestDatabase db = infra.newDatabase();
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            users.add("user-" + i);
+        }
+        List<UsageEvent> events = Events.many(6000, users, List.of(Instant.now()), 7);
+        Map<String, String> env = ConsumerFixture.env(infra, db, topic);
+        env.put("METERING_CONSUMER_THREADS", "3");
+        env.put("METERING_BATCH_MAX", "500");
+
+        try (UsageConsumer consumer = ConsumerFixture.start(env)) {
+            Events.produce(infra.kafkaBootstrapServers(), topic, events);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> Ledger.rows(db) >= events.size());
+            Ledger.assertExact(db, events);
+
+            // Three members of the group in this one process, each with its own two partitions.
+            Properties p = new Properties();
+            p.put("bootstrap.servers", infra.kafkaBootstrapServers());
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+                String group = env.get("METERING_CONSUMER_GROUP");
+                var members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
+                assertThat(members).hasSize(3);
+                assertThat(members).allSatisfy(m -> assertThat(m.assignment().topicPartitions()).hasSize(2));
+                assertThat(members.stream().flatMap(m -> m.assignment().topicPartitions().stream()).distinct())
+                        .hasSize(6);
+            }
+        }
+    }
+
     private static Map<String, BigDecimal[]> expectedSpend(List<UsageEvent> events, LocalDate today) {
         Map<String, long[]> micros = new HashMap<>();
         for (UsageEvent e : events) {
