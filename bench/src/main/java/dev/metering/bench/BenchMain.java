@@ -31,7 +31,7 @@ public final class BenchMain {
             default -> {
                 System.err.println("usage: bench.jar edge|ingest|pipeline|jmh|all [--rates 500,1000,2000,4000] "
                         + "[--seconds 10] [--jar distro/target/metering.jar] [--events 300000] [--baseline 20000] "
-                        + "[--threads 2] [--batch 5000] [--passes 3] [--rate 1000] [--samples 100]");
+                        + "[--warmup EVENTS] [--threads 2] [--batch 5000] [--passes 3] [--rate 1000] [--samples 100]");
                 System.exit(2);
             }
         }
@@ -46,7 +46,9 @@ public final class BenchMain {
     }
 
     private static void ingest(List<String> opts) throws Exception {
-        IngestionBench.run(new IngestionBench.Options(Integer.parseInt(opt(opts, "--events", "300000")),
+        int events = Integer.parseInt(opt(opts, "--events", "300000"));
+        IngestionBench.run(new IngestionBench.Options(events,
+                Integer.parseInt(opt(opts, "--warmup", String.valueOf(events))),
                 Integer.parseInt(opt(opts, "--baseline", "20000")), Integer.parseInt(opt(opts, "--threads", "2")),
                 Integer.parseInt(opt(opts, "--batch", "5000")), Integer.parseInt(opt(opts, "--passes", "3"))));
     }

@@ -62,7 +62,8 @@ final class IngestionBench {
         List<UsageEvent> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Instant at = now.minus(r.nextInt(3), ChronoUnit.DAYS).minusMillis(n - i);
-            out.add(new UsageEvent(dev.metering.model.event.EventIds.next(), at, "user-" + r.nextInt(2000), null, models[r.nextInt(3)], 200, r.nextBoolean(), r.nextInt(4000), r.nextInt(800), r.nextInt(100),
+            out.add(new UsageEvent(dev.metering.model.event.EventIds.next(), at, "user-" + r.nextInt(2000), null,
+                    models[r.nextInt(3)], 200, r.nextBoolean(), r.nextInt(4000), r.nextInt(800), r.nextInt(100),
                     r.nextInt(50), 1 + r.nextInt(50_000), "2025-10-01", "edge-" + r.nextInt(4), r.nextInt(5000),
                     Outcome.COMPLETED));
         }
@@ -71,14 +72,14 @@ final class IngestionBench {
 
     /** What one pass of the consumer over a filled topic measured. */
     private record Pass(int events, double wall, long steadyEvents, double steady, long rows, boolean exact, long batches,
-            double meanCommitMs, double dbSeconds, double jitSeconds) {
+            double meanCommitMs, double dbSeconds, double jitSeconds, long checkpoints) {
         double steadyRate() {
             return steadyEvents / steady;
         }
     }
 
     /** How to run: consumer loops, batch bound, measured passes. */
-    record Options(int events, int baseline, int threads, int batch, int passes) {
+    record Options(int events, int warmup, int baseline, int threads, int batch, int passes) {
     }
 
     static void run(Options o) throws Exception {
@@ -102,9 +103,9 @@ final class IngestionBench {
             // A consumer runs for days: the JIT has compiled its hot paths long before. A first
             // pass into its own database and topic does most of that here; what compiling is left
             // is printed beside each measured pass.
-            Pass warm = pass(kafka, pg, "warmup", events(n, 2), o);
-            System.out.printf("%nwarm-up pass: %d events in %.2f s (%.0f events/s), not counted%n", n, warm.wall(),
-                    n / warm.wall());
+            Pass warm = pass(kafka, pg, "warmup", events(o.warmup(), 2), o);
+            System.out.printf("%nwarm-up pass: %d events in %.2f s (%.0f events/s), not counted%n", o.warmup(),
+                    warm.wall(), o.warmup() / warm.wall());
             List<Pass> passes = new ArrayList<>();
             for (int i = 1; i <= o.passes(); i++) {
                 passes.add(pass(kafka, pg, "pass" + i, events(n, 1 + i * 10L), o));
@@ -119,17 +120,17 @@ final class IngestionBench {
                     + " batch loops, batches of up to " + o.batch() + ")");
             System.out.println();
             System.out.println("| path | events | seconds | events/s | batches | mean write+commit ms "
-                    + "| JIT s | exact |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+                    + "| JIT s | checkpoints | exact |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
             for (int i = 0; i < passes.size(); i++) {
                 Pass p = passes.get(i);
                 System.out.printf("| consumer batch path, pass %d, after its first commit | %d | %.2f | %.0f | %d | %.1f "
-                        + "| %.1f | rows %d, rollups %s |%n", i + 1, p.steadyEvents(), p.steady(), p.steadyRate(),
-                        p.batches(), p.meanCommitMs(), p.jitSeconds(), p.rows(),
+                        + "| %.1f | %d | rows %d, rollups %s |%n", i + 1, p.steadyEvents(), p.steady(), p.steadyRate(),
+                        p.batches(), p.meanCommitMs(), p.jitSeconds(), p.checkpoints(), p.rows(),
                         p.exact() ? "equal to the micro-dollar" : "DIFFER");
             }
             double median = passes.stream().mapToDouble(Pass::steadyRate).sorted().toArray()[passes.size() / 2];
-            System.out.printf("| baseline: one INSERT per event (autocommit) | %d | %.2f | %.0f | | | | |%n",
+            System.out.printf("| baseline: one INSERT per event (autocommit) | %d | %.2f | %.0f | | | | | |%n",
                     baselineEvents.size(), baselineEvents.size() / baseline, baseline);
             System.out.printf("%nMedian of the passes: %.0f events/s; ratio to the baseline: %.1fx%n", median,
                     median / baseline);
@@ -175,6 +176,7 @@ final class IngestionBench {
         }
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         long jitBefore = jit.getTotalCompilationTime();
+        long checkpointsBefore = checkpoints(ds);
         long start = System.nanoTime();
         ts.forEach(Thread::start);
         long first = 0;
@@ -204,7 +206,13 @@ final class IngestionBench {
         return new Pass(n, (done - start) / 1e9, n - consumedAtFirst, (done - first) / 1e9, rows,
                 rows == n && rolledMicros == expectedMicros,
                 commit.count(), commit.mean(java.util.concurrent.TimeUnit.MILLISECONDS),
-                commit.totalTime(java.util.concurrent.TimeUnit.SECONDS), (jit.getTotalCompilationTime() - jitBefore) / 1e3);
+                commit.totalTime(java.util.concurrent.TimeUnit.SECONDS), (jit.getTotalCompilationTime() - jitBefore) / 1e3,
+                checkpoints(ds) - checkpointsBefore);
+    }
+
+    /** Checkpoints PostgreSQL has made so far (each makes the next writes of every page log it whole). */
+    private static long checkpoints(PGSimpleDataSource ds) throws Exception {
+        return count(ds, "SELECT num_timed + num_requested FROM pg_stat_checkpointer");
     }
 
     private static PGSimpleDataSource dataSource(EmbeddedPostgres pg, String name) {

@@ -119,8 +119,19 @@ final class PipelineBench {
         });
         Histogram visible = new Histogram(3);
         try (KafkaProducer<String, byte[]> probe = IngestionBench.producer(bootstrap)) {
+            // Steady state first: the consumer's loops have joined the group and a first event
+            // has gone all the way through, under the load.
+            probe.send(UsageEventRecords.toRecord("usage-events", event("probe-warm-up", 1)));
+            probe.flush();
+            long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!get(admin.resolve("/usage/probe-warm-up")).contains("\"total\":0.000001")) {
+                if (System.nanoTime() > warmDeadline) {
+                    throw new IllegalStateException("the consumer did not count a first event within 60 s");
+                }
+                Thread.sleep(20);
+            }
+            Thread.sleep(2000);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            Thread.sleep(2000); // steady state first
             int i = 0;
             while (System.nanoTime() < end) {
                 String user = "probe-" + i++;

@@ -40,6 +40,7 @@ import io.netty.buffer.Unpooled;
 @Fork(1)
 public class HotPathBenchmarks {
     private List<ByteBuf> chunks;
+    private org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> consumed;
     private int streamBytes;
     private ProxyKeys keys;
     private String validKey;
@@ -76,6 +77,10 @@ public class HotPathBenchmarks {
         now = Instant.now();
         event = new UsageEvent(UUID.randomUUID().toString(), now, "alice", "session-1", "claude-sonnet-4-5-20250929",
                 200, true, 120, 40, 10, 5, 982, "2025-10-01", "edge-1", 1834, Outcome.COMPLETED);
+        var produced = UsageEventRecords.toRecord("usage-events", event);
+        consumed = new org.apache.kafka.clients.consumer.ConsumerRecord<>("usage-events", 0, 0L, 0L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 5, produced.value().length, produced.key(),
+                produced.value(), produced.headers(), java.util.Optional.empty());
     }
 
     /** A whole 200-delta stream in 512-byte chunks; divide by the chunk count for per-chunk cost. */
@@ -112,6 +117,12 @@ public class HotPathBenchmarks {
     @Benchmark
     public Object encodeEventAsCloudEventRecord() {
         return UsageEventRecords.toRecord("usage-events", event);
+    }
+
+    /** The consumer's side: a Kafka record (headers checked) back to a validated event. */
+    @Benchmark
+    public UsageEvent decodeEventRecord() {
+        return UsageEventRecords.fromRecord(consumed);
     }
 
     /** For reading the SSE figure per chunk. */

@@ -11,7 +11,7 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.LocalDate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -202,8 +202,8 @@ public final class LedgerWriter {
     }
 
     private void addMonthOf(Instant t, Set<Instant> months) {
-        Instant month = t.atOffset(ZoneOffset.UTC).withDayOfMonth(1).toLocalDate().atStartOfDay(ZoneOffset.UTC)
-                .toInstant();
+        LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(t.getEpochSecond(), 86_400));
+        Instant month = Instant.ofEpochSecond(day.withDayOfMonth(1).toEpochDay() * 86_400);
         if (!partitionsSeen.contains(month)) {
             months.add(month);
         }
