@@ -57,7 +57,7 @@ final class IngestionBench {
      */
     static List<UsageEvent> events(int n, long seed) {
         Random r = new Random(seed);
-        Instant now = Instant.now();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // as edges stamp events
         String[] models = {"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-6"};
         List<UsageEvent> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -72,7 +72,7 @@ final class IngestionBench {
 
     /** What one pass of the consumer over a filled topic measured. */
     private record Pass(int events, double wall, long steadyEvents, double steady, long rows, boolean exact, long batches,
-            double meanCommitMs, double dbSeconds, double jitSeconds, long checkpoints) {
+            double meanCommitMs, double dbSeconds, double jitSeconds, long checkpoints, long deduplicatedBatches) {
         double steadyRate() {
             return steadyEvents / steady;
         }
@@ -119,14 +119,14 @@ final class IngestionBench {
             System.out.println("## Ingestion (" + n + " events per pass, 12 partitions, " + o.threads()
                     + " batch loops, batches of up to " + o.batch() + ")");
             System.out.println();
-            System.out.println("| path | events | seconds | events/s | batches | mean write+commit ms "
+            System.out.println("| path | events | seconds | events/s | batches (deduplicating) | mean write+commit ms "
                     + "| JIT s | checkpoints | exact |");
             System.out.println("|---|---|---|---|---|---|---|---|---|");
             for (int i = 0; i < passes.size(); i++) {
                 Pass p = passes.get(i);
-                System.out.printf("| consumer batch path, pass %d, after its first commit | %d | %.2f | %.0f | %d | %.1f "
-                        + "| %.1f | %d | rows %d, rollups %s |%n", i + 1, p.steadyEvents(), p.steady(), p.steadyRate(),
-                        p.batches(), p.meanCommitMs(), p.jitSeconds(), p.checkpoints(), p.rows(),
+                System.out.printf("| consumer batch path, pass %d, after its first commit | %d | %.2f | %.0f | %d (%d) "
+                        + "| %.1f | %.1f | %d | rows %d, rollups %s |%n", i + 1, p.steadyEvents(), p.steady(),
+                        p.steadyRate(), p.batches(), p.deduplicatedBatches(), p.meanCommitMs(), p.jitSeconds(), p.checkpoints(), p.rows(),
                         p.exact() ? "equal to the micro-dollar" : "DIFFER");
             }
             double median = passes.stream().mapToDouble(Pass::steadyRate).sorted().toArray()[passes.size() / 2];
@@ -207,7 +207,8 @@ final class IngestionBench {
                 rows == n && rolledMicros == expectedMicros,
                 commit.count(), commit.mean(java.util.concurrent.TimeUnit.MILLISECONDS),
                 commit.totalTime(java.util.concurrent.TimeUnit.SECONDS), (jit.getTotalCompilationTime() - jitBefore) / 1e3,
-                checkpoints(ds) - checkpointsBefore);
+                checkpoints(ds) - checkpointsBefore,
+                (long) meters.get("metering_consumer_deduplicated_batches").counter().count());
     }
 
     /** Checkpoints PostgreSQL has made so far (each makes the next writes of every page log it whole). */

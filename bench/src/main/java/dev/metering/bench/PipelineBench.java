@@ -228,7 +228,8 @@ final class PipelineBench {
     }
 
     private static UsageEvent event(String user, long cost) {
-        return new UsageEvent(UUID.randomUUID().toString(), Instant.now(), user, null, "claude-sonnet-4-5", 200, false,
+        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS); // as edges stamp events
+        return new UsageEvent(UUID.randomUUID().toString(), at, user, null, "claude-sonnet-4-5", 200, false,
                 10, 10, 0, 0, cost, "2025-10-01", "bench", 1, Outcome.COMPLETED);
     }
 

@@ -84,23 +84,24 @@ public final class UsageConsumer implements AutoCloseable {
             Jdbi jdbi = Jdbi.create(pool);
             QuotaPublisher quotas = new QuotaPublisher(jdbi, producer, config.common().quotaTopic(),
                     config.common().usageTopic(), config.groupId(), UUID.randomUUID().toString().substring(0, 8), clock);
-            List<UsageIngestor> ingestors = new java.util.concurrent.CopyOnWriteArrayList<>();
-            BooleanSupplier healthy = () -> !ingestors.isEmpty() && ingestors.stream().allMatch(UsageIngestor::healthy);
+            LedgerWriter writer = new LedgerWriter(pool, config.commitDelay());
+            IngestMetrics metrics = new IngestMetrics(registry);
+            List<UsageIngestor> ingestors = new ArrayList<>(); // filled before anything reads it
+            BooleanSupplier healthy = () -> ingestors.stream().allMatch(UsageIngestor::healthy);
             AdminServer admin;
             try {
+                for (int i = 0; i < config.threads(); i++) {
+                    ingestors.add(new UsageIngestor(new KafkaConsumer<>(consumerProperties(config)), writer, producer,
+                            config.dlqTopic(), metrics, quotas, config.common().usageTopic(), config.groupId(),
+                            config.maxBatchWait()));
+                }
                 admin = AdminServer.start(config.adminPort(), new AdminToken(config.common().adminToken()),
                         new UsageQueries(jdbi, clock), new QuotaStore(jdbi), quotas::quotaChanged, registry,
                         healthy);
             } catch (RuntimeException e) {
+                ingestors.forEach(UsageIngestor::closeUnstarted);
                 producer.close(Duration.ofSeconds(5));
                 throw e;
-            }
-            LedgerWriter writer = new LedgerWriter(pool, config.commitDelay());
-            IngestMetrics metrics = new IngestMetrics(registry);
-            for (int i = 0; i < config.threads(); i++) {
-                ingestors.add(new UsageIngestor(new KafkaConsumer<>(consumerProperties(config)), writer, producer,
-                        config.dlqTopic(), metrics, quotas, config.common().usageTopic(), config.groupId(),
-                        config.maxBatchWait()));
             }
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < ingestors.size(); i++) {

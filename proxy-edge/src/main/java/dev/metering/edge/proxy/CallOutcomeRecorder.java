@@ -52,7 +52,7 @@ public final class CallOutcomeRecorder {
     private CompletableFuture<Void> recordOrThrow(Reservation reservation, CallIdentity who, Instant startedAt,
             long durationMs, int status,
             boolean stream, CapturedUsage usage, String requestModel, Outcome outcome) {
-        String model = usage.model() != null ? usage.model() : usable(requestModel) ? requestModel : "unknown";
+        String model = usable(usage.model()) ? usage.model() : usable(requestModel) ? requestModel : "unknown";
         status = Math.max(100, Math.min(599, status));
         Cost cost;
         try {
@@ -74,7 +74,8 @@ public final class CallOutcomeRecorder {
         return emitter.emit(event);
     }
 
+    /** A model name an event can carry: see {@link UsageEvent#isStorableText}. */
     private static boolean usable(String model) {
-        return model != null && !model.isBlank() && model.length() <= 128 && model.indexOf('\0') < 0;
+        return model != null && !model.isBlank() && UsageEvent.isStorableText(model, UsageEvent.MAX_MODEL);
     }
 }

@@ -91,7 +91,8 @@ public final class ProxyCall implements UpstreamListener {
         this.facts = facts;
         this.keepAlive = keepAlive;
         this.receivedNanos = receivedNanos;
-        this.startedAt = Instant.now();
+        // Microseconds, as PostgreSQL keeps them: the ledger then holds the event's own time, not a rounding of it.
+        this.startedAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         this.onDone = onDone;
         this.reservation = reservation;
         this.streamResponse = facts.stream();

@@ -36,11 +36,15 @@ class SpoolTest {
     @Test
     void readsBackWhatWasAppendedInOrderAcrossSegments() throws Exception {
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
-            List<CompletableFuture<Long>> done = new ArrayList<>();
-            for (int i = 0; i < 2000; i++) {
-                done.add(spool.append(payload(i)));
+            // Ten rounds, each made durable before the next: a segment rolls between write
+            // batches, and one round of 200 is a quarter of a 64 KiB segment.
+            for (int round = 0; round < 10; round++) {
+                List<CompletableFuture<Long>> done = new ArrayList<>();
+                for (int i = round * 200; i < (round + 1) * 200; i++) {
+                    done.add(spool.append(payload(i)));
+                }
+                CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
             }
-            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
             List<String> all = new ArrayList<>();
             long pos = spool.ackedPosition();
             while (pos < spool.writtenPosition()) {

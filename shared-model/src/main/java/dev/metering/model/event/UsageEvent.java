@@ -47,10 +47,10 @@ public record UsageEvent(
         require(isEventId(eventId), "eventId", eventId, "a lower-case UUID");
         require(occurredAt != null && !occurredAt.isBefore(EARLIEST) && occurredAt.isBefore(LATEST), "occurredAt",
                 occurredAt, "an instant in the years 2000-9999");
-        require(text(userId, MAX_USER_ID), "userId", userId, "1-" + MAX_USER_ID + " characters without NUL");
-        require(sessionId == null || text(sessionId, MAX_SESSION_ID), "sessionId", sessionId,
-                "null or 1-" + MAX_SESSION_ID + " characters without NUL");
-        require(text(model, MAX_MODEL), "model", model, "1-" + MAX_MODEL + " characters without NUL");
+        require(isStorableText(userId, MAX_USER_ID), "userId", userId, "1-" + MAX_USER_ID + " characters of valid Unicode without NUL");
+        require(sessionId == null || isStorableText(sessionId, MAX_SESSION_ID), "sessionId", sessionId,
+                "null or 1-" + MAX_SESSION_ID + " characters of valid Unicode without NUL");
+        require(isStorableText(model, MAX_MODEL), "model", model, "1-" + MAX_MODEL + " characters of valid Unicode without NUL");
         require(status >= 100 && status <= 599, "status", status, "an HTTP status 100-599");
         require(inputTokens >= 0 && inputTokens <= MAX_TOKENS, "inputTokens", inputTokens, "0-" + MAX_TOKENS);
         require(outputTokens >= 0 && outputTokens <= MAX_TOKENS, "outputTokens", outputTokens, "0-" + MAX_TOKENS);
@@ -58,8 +58,8 @@ public record UsageEvent(
         require(cacheWriteTokens >= 0 && cacheWriteTokens <= MAX_TOKENS, "cacheWriteTokens", cacheWriteTokens,
                 "0-" + MAX_TOKENS);
         require(costMicros >= 0 && costMicros <= MAX_COST_MICROS, "costMicros", costMicros, "0-" + MAX_COST_MICROS);
-        require(text(pricingVersion, MAX_PRICING_VERSION), "pricingVersion", pricingVersion,
-                "1-" + MAX_PRICING_VERSION + " characters without NUL");
+        require(isStorableText(pricingVersion, MAX_PRICING_VERSION), "pricingVersion", pricingVersion,
+                "1-" + MAX_PRICING_VERSION + " characters of valid Unicode without NUL");
         require(isEdgeId(edgeId), "edgeId", edgeId, EDGE_ID.pattern());
         require(durationMs >= 0 && durationMs <= MAX_DURATION_MS, "durationMs", durationMs, "0-" + MAX_DURATION_MS);
         require(outcome != null, "outcome", null, "one of completed, client_disconnected, upstream_error, ...");
@@ -100,9 +100,26 @@ public record UsageEvent(
         return true;
     }
 
-    /** Non-empty, bounded, and without NUL, which PostgreSQL text cannot hold. */
-    private static boolean text(String s, int max) {
-        return s != null && !s.isEmpty() && s.length() <= max && s.indexOf('\0') < 0;
+    /**
+     * Non-empty, bounded, without NUL (PostgreSQL text cannot hold it) and without unpaired
+     * surrogates (UTF-8 cannot: they would be stored as '?', so two different ids could become one).
+     */
+    public static boolean isStorableText(String s, int max) {
+        if (s == null || s.isEmpty() || s.length() > max) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\0') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void require(boolean ok, String field, Object value, String expected) {

@@ -73,7 +73,7 @@ class UsageEventCodecTest {
     @CsvSource(delimiter = '|', value = {
         "eventId        | \"not-a-uuid\"            | eventId: \"not-a-uuid\" (expected: a lower-case UUID)",
         "occurredAt     | \"2026-11-27T15:22:49\"   | occurredAt: \"2026-11-27T15:22:49\" (expected: an RFC 3339 UTC timestamp",
-        "userId         | \"\"                      | userId: \"\" (expected: 1-256 characters without NUL)",
+        "userId         | \"\"                      | userId: \"\" (expected: 1-256 characters of valid Unicode without NUL)",
         "model          | \"a\\u0000b\"              | model: ",
         "status         | 99                        | status: 99 (expected: an integer 100-599)",
         "occurredAt     | \"0000-01-01T00:00:00Z\"  | occurredAt: ",
@@ -96,6 +96,19 @@ class UsageEventCodecTest {
                 .hasMessageStartingWith(reason);
         assertThat(schema.validate(json)).as("schema errors").isNotEmpty()
                 .anySatisfy(m -> assertThat(m.getMessage()).contains(field));
+    }
+
+    @Test
+    void rejectsTextThatUtf8CannotHoldSoThatTwoIdsNeverBecomeOne() throws Exception {
+        for (String bad : new String[] {"x\\ud800", "\\udc00x", "a\\ud800\\ud800b"}) {
+            byte[] json = new String(UsageEventCodec.encode(UsageEvents.sample()), StandardCharsets.UTF_8)
+                    .replace("\"alice\"", "\"" + bad + "\"").getBytes(StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> UsageEventCodec.decode(json)).as(bad)
+                    .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("userId: ");
+        }
+        byte[] pair = new String(UsageEventCodec.encode(UsageEvents.sample()), StandardCharsets.UTF_8)
+                .replace("\"alice\"", "\"a\\ud83d\\ude00\"").getBytes(StandardCharsets.UTF_8);
+        assertThat(UsageEventCodec.decode(pair).userId()).isEqualTo("a\ud83d\ude00");
     }
 
     @Test

@@ -1,7 +1,8 @@
 package dev.metering.consumer.db;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,6 +37,10 @@ import dev.metering.model.event.UsageEvent;
  */
 public final class LedgerWriter {
     private static final String UNIQUE_VIOLATION = "23505";
+    /** ON CONFLICT DO UPDATE meeting the same row twice in one statement. */
+    private static final String CARDINALITY_VIOLATION = "21000";
+    /** Also what inserting into a month without a partition gives. */
+    private static final String CHECK_VIOLATION = "23514";
     private static final String COPY_LEDGER = "COPY api_usage (" + CopyRows.LEDGER_COLUMNS + ") FROM STDIN (FORMAT csv)";
     private static final String ROLLUP_STAGING = """
             CREATE TEMP TABLE IF NOT EXISTS rollup_staging (
@@ -52,8 +57,11 @@ public final class LedgerWriter {
                 cache_read_tokens = r.cache_read_tokens + EXCLUDED.cache_read_tokens,
                 cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
                 cost_usd = r.cost_usd + EXCLUDED.cost_usd""";
+    // Rollup rows are locked in key order, so two batch loops meeting on the same rows (a user
+    // whose events sit in two partitions) wait for each other rather than deadlock.
     private static final String ROLL_UP_SUMS = "INSERT INTO usage_rollups AS r (" + CopyRows.ROLLUP_COLUMNS + ")\n"
-            + "SELECT " + CopyRows.ROLLUP_COLUMNS + " FROM rollup_staging\n" + ADD_TO_ROLLUP;
+            + "SELECT " + CopyRows.ROLLUP_COLUMNS + " FROM rollup_staging ORDER BY user_id, day, model\n"
+            + ADD_TO_ROLLUP;
     private static final String STAGING = """
             CREATE TEMP TABLE IF NOT EXISTS usage_staging (
                 event_id uuid, "timestamp" timestamptz, user_id text, session_id text, model text,
@@ -73,7 +81,7 @@ public final class LedgerWriter {
                 INSERT INTO usage_rollups AS r (%2$s)
                 SELECT user_id, day, model, count(*), sum(input_tokens), sum(output_tokens),
                     sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_usd)
-                FROM inserted GROUP BY user_id, day, model
+                FROM inserted GROUP BY user_id, day, model ORDER BY user_id, day, model
                 %3$s
             )
             SELECT count(*) FROM inserted""".formatted(CopyRows.LEDGER_COLUMNS, CopyRows.ROLLUP_COLUMNS, ADD_TO_ROLLUP);
@@ -100,8 +108,11 @@ public final class LedgerWriter {
     public record Offset(String topic, int partition, long nextOffset) {
     }
 
-    /** What a batch changed: rows inserted; the rest were duplicates. */
-    public record Result(int inserted, int duplicates) {
+    /**
+     * What a batch changed: rows inserted, the rest duplicates; and whether PostgreSQL had to
+     * sort out which events were new (the deduplicating path) rather than take the batch whole.
+     */
+    public record Result(int inserted, int duplicates, boolean deduplicated) {
     }
 
     /**
@@ -110,11 +121,25 @@ public final class LedgerWriter {
      * @throws SQLException when the database refuses or is away; nothing was written then
      */
     public Result write(List<UsageEvent> events, String groupId, Collection<Offset> offsets) throws SQLException {
+        boolean trustedCache = !partitionsSeen.isEmpty();
+        try {
+            return writeOnce(events, groupId, offsets);
+        } catch (SQLException e) {
+            if (!trustedCache || !CHECK_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            // Maybe a partition this writer had seen was dropped (retention): the failure cleared
+            // what it had seen, so this time every month is ensured.
+            return writeOnce(events, groupId, offsets);
+        }
+    }
+
+    private Result writeOnce(List<UsageEvent> events, String groupId, Collection<Offset> offsets) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
                 Set<Instant> months = ensurePartitions(c, events);
-                Result result = events.isEmpty() ? new Result(0, 0) : insert(c, events);
+                Result result = events.isEmpty() ? new Result(0, 0, false) : insert(c, events);
                 saveOffsets(c, groupId, offsets);
                 if (!commitDelay.isZero()) {
                     pause(commitDelay);
@@ -136,21 +161,23 @@ public final class LedgerWriter {
         if (sums.isEmpty()) {
             return insertNew(c, events, rows); // PostgreSQL sums them
         }
-        Savepoint beforeCopy = c.setSavepoint();
+        Savepoint before = c.setSavepoint();
         try {
             copy(c, COPY_LEDGER, rows);
+            execute(c, ROLLUP_STAGING);
+            copy(c, COPY_ROLLUPS, CopyRows.rollups(sums.get()));
+            execute(c, ROLL_UP_SUMS);
         } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            // A duplicate in the ledger or the batch; or two of the batch's rollup keys that
+            // PostgreSQL holds equal: either way, PostgreSQL decides which rows are new.
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState()) && !CARDINALITY_VIOLATION.equals(e.getSQLState())) {
                 throw e;
             }
-            c.rollback(beforeCopy);
+            c.rollback(before);
             return insertNew(c, events, rows);
         }
-        c.releaseSavepoint(beforeCopy);
-        execute(c, ROLLUP_STAGING);
-        copy(c, COPY_ROLLUPS, CopyRows.rollups(sums.get()));
-        execute(c, ROLL_UP_SUMS);
-        return new Result(events.size(), 0);
+        c.releaseSavepoint(before);
+        return new Result(events.size(), 0, false);
     }
 
     /** The deduplicating path: only events not in the ledger yet are inserted and rolled up. */
@@ -160,7 +187,7 @@ public final class LedgerWriter {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(INSERT_NEW_AND_ROLL_UP)) {
             rs.next();
             int inserted = rs.getInt(1);
-            return new Result(inserted, events.size() - inserted);
+            return new Result(inserted, events.size() - inserted, true);
         }
     }
 
@@ -170,9 +197,14 @@ public final class LedgerWriter {
         }
     }
 
+    /**
+     * Sends {@code rows} as UTF-8 bytes encoded in one piece: through a {@code Reader} the driver
+     * encodes chunk by chunk, and a character split across two chunks would arrive as "??".
+     */
     private static void copy(Connection c, String sql, String rows) throws SQLException {
         try {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, new StringReader(rows));
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql,
+                    new ByteArrayInputStream(rows.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new SQLException("COPY failed: " + sql, e);
         }

@@ -21,6 +21,7 @@ public final class IngestMetrics {
     private final Timer commitTime;
     private final Counter rows;
     private final Counter duplicates;
+    private final Counter deduplicatedBatches;
     private final Counter deadLetters;
     private final Counter dbFailures;
 
@@ -35,6 +36,9 @@ public final class IngestMetrics {
                 .description("Ledger rows inserted (rate: rows per second)").register(registry);
         duplicates = Counter.builder("metering_consumer_duplicates")
                 .description("Events skipped because their event id was already in the ledger").register(registry);
+        deduplicatedBatches = Counter.builder("metering_consumer_deduplicated_batches")
+                .description("Batches with an event already in the ledger (an edge re-sent it), so PostgreSQL "
+                        + "picked out the new ones").register(registry);
         deadLetters = Counter.builder("metering_consumer_dlq")
                 .description("Invalid events sent to the dead-letter topic").register(registry);
         dbFailures = Counter.builder("metering_consumer_db_failures")
@@ -48,11 +52,14 @@ public final class IngestMetrics {
         return lag;
     }
 
-    void committed(int events, int inserted, int dups, Duration took) {
+    void committed(int events, dev.metering.consumer.db.LedgerWriter.Result result, Duration took) {
         batchSize.record(events);
         commitTime.record(took);
-        rows.increment(inserted);
-        duplicates.increment(dups);
+        rows.increment(result.inserted());
+        duplicates.increment(result.duplicates());
+        if (result.deduplicated()) {
+            deduplicatedBatches.increment();
+        }
     }
 
     void deadLettered(int n) {

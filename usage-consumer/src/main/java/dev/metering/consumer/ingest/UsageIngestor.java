@@ -131,7 +131,7 @@ public final class UsageIngestor implements Runnable {
                     }
                     r = writeOneByOne(batch, e);
                 }
-                metrics.committed(batch.size(), r.inserted(), r.duplicates(), Duration.ofNanos(System.nanoTime() - t0));
+                metrics.committed(batch.size(), r, Duration.ofNanos(System.nanoTime() - t0));
                 if (!batch.rejected.isEmpty()) {
                     metrics.deadLettered(batch.rejected.size());
                     batch.rejected.forEach(x -> log.warn("invalid usage event at {}-{}@{} sent to the dead-letter "
@@ -176,6 +176,7 @@ public final class UsageIngestor implements Runnable {
                 cause.getMessage());
         int inserted = 0;
         int duplicates = 0;
+        boolean deduplicated = false;
         List<DeadLetters.Rejected> refused = new ArrayList<>();
         for (int i = 0; i < batch.events.size(); i++) {
             UsageEvent e = batch.events.get(i);
@@ -183,6 +184,7 @@ public final class UsageIngestor implements Runnable {
                 LedgerWriter.Result one = writer.write(List.of(e), groupId, List.of());
                 inserted += one.inserted();
                 duplicates += one.duplicates();
+                deduplicated |= one.deduplicated();
             } catch (SQLException ex) {
                 if (!LedgerWriter.permanent(ex)) {
                     throw ex;
@@ -195,7 +197,7 @@ public final class UsageIngestor implements Runnable {
             metrics.deadLettered(refused.size());
         }
         writer.write(List.of(), groupId, batch.offsets.values());
-        return new LedgerWriter.Result(inserted, duplicates);
+        return new LedgerWriter.Result(inserted, duplicates, deduplicated);
     }
 
     /** Polls the paused partitions while waiting, so the group does not drop this member. */
@@ -228,12 +230,17 @@ public final class UsageIngestor implements Runnable {
     private void updateLag() {
         long total = 0;
         for (TopicPartition tp : consumer.assignment()) {
-            OptionalLong lag = consumer.currentLag(tp);
-            if (lag.isPresent()) {
-                total += lag.getAsLong();
+            OptionalLong behind = consumer.currentLag(tp);
+            if (behind.isPresent()) {
+                total += behind.getAsLong();
             }
         }
         lag.set(total);
+    }
+
+    /** Releases the Kafka consumer of a loop that was never run (its start was abandoned). */
+    public void closeUnstarted() {
+        consumer.close(Duration.ZERO);
     }
 
     /** Stops the loop after the batch in hand. */

@@ -169,7 +169,8 @@ class ConsumerIngestIT {
         for (int i = 0; i < 60; i++) {
             users.add("user-" + i);
         }
-        List<UsageEvent> events = Events.many(6000, users, List.of(Instant.now()), 7);
+        List<UsageEvent> events = Events.many(6000, users,
+                List.of(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS)), 7);
         Map<String, String> env = ConsumerFixture.env(infra, db, topic);
         env.put("METERING_CONSUMER_THREADS", "3");
         env.put("METERING_BATCH_MAX", "500");
@@ -180,16 +181,22 @@ class ConsumerIngestIT {
                     .until(() -> Ledger.rows(db) >= events.size());
             Ledger.assertExact(db, events);
 
-            // Three members of the group in this one process, each with its own two partitions.
+            // Three members of the group in this one process, each with its own two partitions,
+            // once the group has settled (the first loop may have done all the work before the
+            // others joined).
             Properties p = new Properties();
             p.put("bootstrap.servers", infra.kafkaBootstrapServers());
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
                 String group = env.get("METERING_CONSUMER_GROUP");
-                var members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
-                assertThat(members).hasSize(3);
-                assertThat(members).allSatisfy(m -> assertThat(m.assignment().topicPartitions()).hasSize(2));
-                assertThat(members.stream().flatMap(m -> m.assignment().topicPartitions().stream()).distinct())
-                        .hasSize(6);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                    var described = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                    assertThat(described.groupState()).isEqualTo(org.apache.kafka.common.GroupState.STABLE);
+                    var members = described.members();
+                    assertThat(members).hasSize(3);
+                    assertThat(members).allSatisfy(m -> assertThat(m.assignment().topicPartitions()).hasSize(2));
+                    assertThat(members.stream().flatMap(m -> m.assignment().topicPartitions().stream()).distinct())
+                            .hasSize(6);
+                });
             }
         }
     }
