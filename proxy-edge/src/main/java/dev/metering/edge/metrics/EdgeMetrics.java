@@ -26,6 +26,17 @@ public final class EdgeMetrics {
     private final Set<String> unpricedSeen = ConcurrentHashMap.newKeySet();
     private final LabelLimiter users = new LabelLimiter(20_000);
     private final LabelLimiter models = new LabelLimiter(200);
+    /**
+     * The counters of each (user, model, status) met so far, so a call increments them without
+     * building and looking up meters again; as bounded as the labels themselves.
+     */
+    private final ConcurrentHashMap<CallKey, CallMeters> callMeters = new ConcurrentHashMap<>();
+
+    private record CallKey(String userId, String model, int status) {
+    }
+
+    private record CallMeters(Counter calls, Counter cost) {
+    }
 
     public EdgeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -45,16 +56,22 @@ public final class EdgeMetrics {
 
     /** One proxied call, with its cost. */
     public void call(String userId, String model, int status, long costMicros) {
-        userId = users.label(userId);
-        model = models.label(model);
-        Counter.builder("proxy_api_calls").description("Proxied API calls")
-                .tag("user_id", userId).tag("model", model).tag("status", Integer.toString(status))
-                .register(registry).increment();
+        CallMeters m = callMeters.computeIfAbsent(new CallKey(users.label(userId), models.label(model), status),
+                this::register);
+        m.calls().increment();
         if (costMicros > 0) {
-            Counter.builder("proxy_api_cost_usd").description("Cost of proxied API calls in USD")
-                    .tag("user_id", userId).tag("model", model)
-                    .register(registry).increment(Micros.toUsd(costMicros).doubleValue());
+            m.cost().increment(Micros.toUsd(costMicros).doubleValue());
         }
+    }
+
+    private CallMeters register(CallKey k) {
+        return new CallMeters(
+                Counter.builder("proxy_api_calls").description("Proxied API calls")
+                        .tag("user_id", k.userId()).tag("model", k.model()).tag("status", Integer.toString(k.status()))
+                        .register(registry),
+                Counter.builder("proxy_api_cost_usd").description("Cost of proxied API calls in USD")
+                        .tag("user_id", k.userId()).tag("model", k.model())
+                        .register(registry));
     }
 
     /** A call to a model with no price: counted, and logged once per model. */
