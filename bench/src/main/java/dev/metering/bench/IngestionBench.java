@@ -152,7 +152,8 @@ final class IngestionBench {
         fill(kafka.bootstrapServers(), topic, events);
 
         com.zaxxer.hikari.HikariDataSource pool = dev.metering.consumer.db.Database.pool(
-                dev.metering.model.config.DatabaseUrl.parse("bench", pg.jdbcUrl(name) + "?user=postgres"), "bench", 4);
+                dev.metering.model.config.DatabaseUrl.parse("bench", pg.jdbcUrl(name) + "?user=postgres"), "bench",
+                o.threads() + 2);
         Properties cp = new Properties();
         cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, name);
@@ -166,10 +167,11 @@ final class IngestionBench {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         IngestMetrics metrics = new IngestMetrics(meters);
         int threads = o.threads();
+        LedgerWriter writer = new LedgerWriter(pool, Duration.ZERO); // one for all loops, as in the consumer
         List<UsageIngestor> ingestors = new ArrayList<>();
         List<Thread> ts = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            UsageIngestor ingestor = new UsageIngestor(new KafkaConsumer<>(cp), new LedgerWriter(pool, Duration.ZERO), dlq,
+            UsageIngestor ingestor = new UsageIngestor(new KafkaConsumer<>(cp), writer, dlq,
                     topic + ".dlq", metrics, BatchListener.NONE, topic, name, Duration.ofMillis(100));
             ingestors.add(ingestor);
             ts.add(new Thread(ingestor, "bench-ingestor-" + i));
