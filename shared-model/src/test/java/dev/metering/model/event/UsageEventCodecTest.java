@@ -124,6 +124,8 @@ class UsageEventCodecTest {
     void rejectsValuesThatAreNotAJsonObject() {
         assertThatThrownBy(() -> UsageEventCodec.decode("{\"eventId\":".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("not JSON");
+        assertThatThrownBy(() -> UsageEventCodec.decode("{\"eventId\":\"x\"".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("not JSON");
         assertThatThrownBy(() -> UsageEventCodec.decode("[1,2]".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(InvalidEventException.class).hasMessage("not a JSON object");
         assertThatThrownBy(() -> UsageEventCodec.decode(new byte[0]))

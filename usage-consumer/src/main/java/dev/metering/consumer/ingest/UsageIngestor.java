@@ -98,6 +98,7 @@ public final class UsageIngestor implements Runnable {
                 }
             }
         } finally {
+            lag.set(0); // this loop's partitions are someone else's now
             consumer.close(Duration.ofSeconds(5));
         }
     }
