@@ -12,7 +12,6 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -234,8 +233,7 @@ public final class LedgerWriter {
     }
 
     private void addMonthOf(Instant t, Set<Instant> months) {
-        LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(t.getEpochSecond(), 86_400));
-        Instant month = Instant.ofEpochSecond(day.withDayOfMonth(1).toEpochDay() * 86_400);
+        Instant month = Instant.ofEpochSecond(RollupSums.utcDay(t).withDayOfMonth(1).toEpochDay() * 86_400);
         if (!partitionsSeen.contains(month)) {
             months.add(month);
         }
