@@ -21,8 +21,9 @@ import dev.metering.model.key.ProxyKeys;
 
 /**
  * Edge overhead: the same open-loop load, at each rate, straight to a fast fake upstream and
- * through an edge (its own process, on a real broker) to that upstream; the difference is what
- * the edge adds. Also the edge's CPU and memory at each rate.
+ * through an edge (its own process, on a real broker) to that upstream, interleaved; the
+ * difference is what the edge adds. Also the edge's CPU and memory at each rate, and how much of
+ * the machine the hypervisor stole meanwhile.
  */
 final class EdgeOverheadBench {
     private static final String SECRET = "bench-shared-secret";
@@ -42,33 +43,26 @@ final class EdgeOverheadBench {
                 URI edgeUrl = URI.create("http://127.0.0.1:" + port);
                 Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
                 System.out.println();
-                System.out.println("## Edge overhead (" + seconds + " s per run, open loop, latency from the due time)");
+                System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that alternate "
+                        + "between the paths; open loop, latency from the due time)");
                 System.out.println();
-                System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | edge CPU % | edge RSS MiB |");
-                System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | edge CPU % "
+                        + "| edge RSS MiB | steal % |");
+                System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
                 for (String kind : List.of("json", "stream")) {
                     byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
                             + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
                             .getBytes(StandardCharsets.UTF_8);
-                    // Warm both paths (JIT, connection pools) before anything is recorded: the edge
-                    // is a fresh JVM, and its compiler threads would otherwise share the two cores
-                    // with the first measured runs.
-                    OpenLoopLoad.run(upstream.url(), "/v1/messages", body, Map.of(), 1000, 5000, 256);
-                    OpenLoopLoad.run(edgeUrl, "/v1/messages", body, auth, 1000, 20_000, 256);
-                    for (int rate : rates) {
-                        OpenLoopLoad.Result direct = OpenLoopLoad.run(upstream.url(), "/v1/messages", body, Map.of(), rate,
-                                seconds * 1000L, 512);
-                        double cpu0 = ProcessStats.cpuSeconds(edge.pid());
-                        long t0 = System.nanoTime();
-                        OpenLoopLoad.Result viaEdge = OpenLoopLoad.run(edgeUrl, "/v1/messages", body, auth, rate,
-                                seconds * 1000L, 512);
-                        double cpu = (ProcessStats.cpuSeconds(edge.pid()) - cpu0)
-                                / ((System.nanoTime() - t0) / 1e9) * 100;
-                        double rss = ProcessStats.rssMiB(edge.pid());
-                        row(kind, rate, "direct", direct, "", "");
-                        row(kind, rate, "edge", viaEdge, String.format("%.0f", cpu), String.format("%.0f", rss));
-                        System.out.printf("| %s | %d | **added** | %s | %s | %s | | | | | |%n", kind, rate,
-                                diff(viaEdge, direct, 50), diff(viaEdge, direct, 99), diff(viaEdge, direct, 99.9));
+                    try (OpenLoopLoad direct = new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512);
+                            OpenLoopLoad viaEdge = new OpenLoopLoad(edgeUrl, "/v1/messages", body, auth, 512)) {
+                        // Warm both paths (JIT, connection pools) before anything is recorded: the
+                        // edge is a fresh JVM, and its compiler threads would otherwise share the two
+                        // cores with the first measured runs.
+                        direct.run(1000, 5000);
+                        viaEdge.run(1000, 20_000);
+                        for (int rate : rates) {
+                            measure(kind, rate, seconds, direct, viaEdge, edge.pid());
+                        }
                     }
                 }
             } finally {
@@ -79,10 +73,45 @@ final class EdgeOverheadBench {
         dev.metering.infra.Directories.deleteRecursively(work);
     }
 
-    private static void row(String kind, int rate, String path, OpenLoopLoad.Result r, String cpu, String rss) {
+    /**
+     * Both paths at one rate, in one-second slices that alternate (direct then edge, edge then
+     * direct, ...), so that both meet the same machine: on a shared host a burst of stolen CPU
+     * would otherwise land on one path's run and not the other's.
+     */
+    private static void measure(String kind, int rate, int seconds, OpenLoopLoad direct, OpenLoopLoad viaEdge,
+            long edgePid) throws Exception {
+        OpenLoopLoad.Result d = OpenLoopLoad.Result.empty();
+        OpenLoopLoad.Result e = OpenLoopLoad.Result.empty();
+        double edgeCpuSeconds = 0;
+        double edgeWallSeconds = 0;
+        ProcessStats.MachineTicks ticks0 = ProcessStats.MachineTicks.now();
+        for (int slice = 0; slice < seconds; slice++) {
+            for (int turn = 0; turn < 2; turn++) {
+                if ((slice + turn) % 2 == 0) {
+                    d = d.plus(direct.run(rate, 1000));
+                } else {
+                    double cpu0 = ProcessStats.cpuSeconds(edgePid);
+                    long t0 = System.nanoTime();
+                    e = e.plus(viaEdge.run(rate, 1000));
+                    edgeCpuSeconds += ProcessStats.cpuSeconds(edgePid) - cpu0;
+                    edgeWallSeconds += (System.nanoTime() - t0) / 1e9;
+                }
+            }
+        }
+        String steal = String.format("%.0f", ProcessStats.MachineTicks.now().stealPercentSince(ticks0));
+        row(kind, rate, "direct", d, "", "", steal);
+        row(kind, rate, "edge", e, String.format("%.0f", edgeCpuSeconds / edgeWallSeconds * 100),
+                String.format("%.0f", ProcessStats.rssMiB(edgePid)), steal);
+        System.out.printf("| %s | %d | **added** | %s | %s | %s | | | | | | |%n", kind, rate, diff(e, d, 50), diff(e, d, 99),
+                diff(e, d, 99.9));
+    }
+
+    private static void row(String kind, int rate, String path, OpenLoopLoad.Result r, String cpu, String rss,
+            String steal) {
         Histogram h = r.latencyMicros();
-        System.out.printf("| %s | %d | %s | %s | %s | %s | %s | %d | %d | %s | %s |%n", kind, rate, path, ms(h, 50),
-                ms(h, 99), ms(h, 99.9), String.format("%.2f", h.getMaxValue() / 1000.0), r.ok(), r.errors(), cpu, rss);
+        System.out.printf("| %s | %d | %s | %s | %s | %s | %s | %d | %d | %s | %s | %s |%n", kind, rate, path, ms(h, 50),
+                ms(h, 99), ms(h, 99.9), String.format("%.2f", h.getMaxValue() / 1000.0), r.ok(), r.errors(), cpu, rss,
+                steal);
     }
 
     private static String ms(Histogram h, double percentile) {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** CPU time and resident memory of a process, read from /proc (Linux). */
+/** CPU time and resident memory of a process, and the machine's steal time, read from /proc (Linux). */
 final class ProcessStats {
     private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
 
@@ -26,5 +26,24 @@ final class ProcessStats {
             }
         }
         return -1;
+    }
+
+    /** The machine's CPU time so far, all of it and the part the hypervisor stole, in ticks. */
+    record MachineTicks(long total, long steal) {
+        static MachineTicks now() throws IOException {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0); // "cpu  user nice system idle ... steal ..."
+            String[] f = cpu.trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++) { // user .. steal; guest time is inside user already
+                total += Long.parseLong(f[i]);
+            }
+            return new MachineTicks(total, f.length > 8 ? Long.parseLong(f[8]) : 0);
+        }
+
+        /** Percent of the CPU time since {@code earlier} that was stolen. */
+        double stealPercentSince(MachineTicks earlier) {
+            long dt = total - earlier.total;
+            return dt <= 0 ? 0 : 100.0 * (steal - earlier.steal) / dt;
+        }
     }
 }
