@@ -29,8 +29,8 @@ public final class BenchMain {
                 jmh();
             }
             default -> {
-                System.err.println("usage: bench.jar edge|ingest|pipeline|jmh|all [--rates 500,1000,2000,4000] "
-                        + "[--seconds 10] [--jar distro/target/metering.jar] [--events 300000] [--baseline 20000] "
+                System.err.println("usage: bench.jar edge|ingest|pipeline|jmh|all [--kinds json,stream] [--rates 500,1000,2000,4000] "
+                        + "[--seconds 10] [--max-steal 5] [--jar distro/target/metering.jar] [--events 300000] [--baseline 20000] "
                         + "[--warmup EVENTS] [--threads 2] [--batch 5000] [--passes 3] [--rate 1000] [--samples 100]");
                 System.exit(2);
             }
@@ -41,8 +41,14 @@ public final class BenchMain {
     private static void edge(List<String> opts) throws Exception {
         List<Integer> rates = Arrays.stream(opt(opts, "--rates", "500,1000,2000,4000").split(","))
                 .map(String::trim).map(Integer::parseInt).toList();
-        EdgeOverheadBench.run(Path.of(opt(opts, "--jar", "distro/target/metering.jar")), rates,
-                Integer.parseInt(opt(opts, "--seconds", "10")));
+        List<String> kinds = Arrays.stream(opt(opts, "--kinds", "json,stream").split(",")).map(String::trim).toList();
+        for (String kind : kinds) {
+            if (!kind.equals("json") && !kind.equals("stream")) {
+                throw new IllegalArgumentException("--kinds takes json and/or stream, not " + kind);
+            }
+        }
+        EdgeOverheadBench.run(Path.of(opt(opts, "--jar", "distro/target/metering.jar")), kinds, rates,
+                Integer.parseInt(opt(opts, "--seconds", "10")), Double.parseDouble(opt(opts, "--max-steal", "0")));
     }
 
     private static void ingest(List<String> opts) throws Exception {

@@ -27,11 +27,14 @@ import dev.metering.model.key.ProxyKeys;
  */
 final class EdgeOverheadBench {
     private static final String SECRET = "bench-shared-secret";
+    /** The edge's JVM flags unless {@code BENCH_EDGE_JAVA_OPTS} says otherwise. */
+    static final String EDGE_JAVA_OPTS = "-Xms256m -Xmx512m -XX:+UseParallelGC";
 
     private EdgeOverheadBench() {
     }
 
-    static void run(Path meteringJar, List<Integer> rates, int seconds) throws Exception {
+    static void run(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds, double maxSteal)
+            throws Exception {
         Path work = Files.createTempDirectory("bench-edge");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0, true);
                 FastUpstream upstream = FastUpstream.start(1)) {
@@ -49,7 +52,7 @@ final class EdgeOverheadBench {
                 System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | edge CPU % "
                         + "| edge RSS MiB | steal % |");
                 System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
-                for (String kind : List.of("json", "stream")) {
+                for (String kind : kinds) {
                     byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
                             + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
                             .getBytes(StandardCharsets.UTF_8);
@@ -61,7 +64,7 @@ final class EdgeOverheadBench {
                         direct.run(1000, 5000);
                         viaEdge.run(1000, 20_000);
                         for (int rate : rates) {
-                            measure(kind, rate, seconds, direct, viaEdge, edge.pid());
+                            measure(kind, rate, seconds, maxSteal, direct, viaEdge, edge.pid());
                         }
                     }
                 }
@@ -73,37 +76,79 @@ final class EdgeOverheadBench {
         dev.metering.infra.Directories.deleteRecursively(work);
     }
 
+    /** What one set of slice pairs measured: both paths, and the edge's CPU and the machine's steal meanwhile. */
+    private static final class Tally {
+        OpenLoopLoad.Result direct = OpenLoopLoad.Result.empty();
+        OpenLoopLoad.Result edge = OpenLoopLoad.Result.empty();
+        double edgeCpuSeconds;
+        double edgeWallSeconds;
+        double stealPercentSum;
+        int pairs;
+
+        void add(OpenLoopLoad.Result d, OpenLoopLoad.Result e, double cpuSeconds, double wallSeconds, double steal) {
+            direct = direct.plus(d);
+            edge = edge.plus(e);
+            edgeCpuSeconds += cpuSeconds;
+            edgeWallSeconds += wallSeconds;
+            stealPercentSum += steal;
+            pairs++;
+        }
+
+        void print(String kind, int rate, String label, long edgePid) throws Exception {
+            String steal = String.format("%.0f", stealPercentSum / Math.max(1, pairs));
+            row(kind, rate, "direct" + label, direct, "", "", steal);
+            row(kind, rate, "edge" + label, edge, String.format("%.0f", edgeCpuSeconds / edgeWallSeconds * 100),
+                    String.format("%.0f", ProcessStats.rssMiB(edgePid)), steal);
+            System.out.printf("| %s | %d | **added**%s | %s | %s | %s | | | | | | |%n", kind, rate, label,
+                    diff(edge, direct, 50), diff(edge, direct, 99), diff(edge, direct, 99.9));
+        }
+    }
+
     /**
-     * Both paths at one rate, in one-second slices that alternate (direct then edge, edge then
-     * direct, ...), so that both meet the same machine: on a shared host a burst of stolen CPU
-     * would otherwise land on one path's run and not the other's.
+     * Both paths at one rate, in pairs of one-second slices whose order alternates (direct then
+     * edge, edge then direct, ...), so that both meet the same machine: on a shared host a burst
+     * of stolen CPU would otherwise land on one path's run and not the other's. With
+     * {@code maxSteal} > 0 the pairs during which the hypervisor stole at most that share of the
+     * CPU are also reported on their own, and pairs are added (up to four times {@code seconds})
+     * until {@code seconds} of them are quiet.
      */
-    private static void measure(String kind, int rate, int seconds, OpenLoopLoad direct, OpenLoopLoad viaEdge,
-            long edgePid) throws Exception {
-        OpenLoopLoad.Result d = OpenLoopLoad.Result.empty();
-        OpenLoopLoad.Result e = OpenLoopLoad.Result.empty();
-        double edgeCpuSeconds = 0;
-        double edgeWallSeconds = 0;
-        ProcessStats.MachineTicks ticks0 = ProcessStats.MachineTicks.now();
-        for (int slice = 0; slice < seconds; slice++) {
+    private static void measure(String kind, int rate, int seconds, double maxSteal, OpenLoopLoad direct,
+            OpenLoopLoad viaEdge, long edgePid) throws Exception {
+        Tally all = new Tally();
+        Tally quiet = new Tally();
+        int maxPairs = maxSteal > 0 ? 4 * seconds : seconds;
+        while (all.pairs < maxPairs && (maxSteal > 0 ? quiet.pairs < seconds : all.pairs < seconds)) {
+            ProcessStats.MachineTicks ticks0 = ProcessStats.MachineTicks.now();
+            OpenLoopLoad.Result d = null;
+            OpenLoopLoad.Result e = null;
+            double cpu = 0;
+            double wall = 0;
             for (int turn = 0; turn < 2; turn++) {
-                if ((slice + turn) % 2 == 0) {
-                    d = d.plus(direct.run(rate, 1000));
+                if ((all.pairs + turn) % 2 == 0) {
+                    d = direct.run(rate, 1000);
                 } else {
                     double cpu0 = ProcessStats.cpuSeconds(edgePid);
                     long t0 = System.nanoTime();
-                    e = e.plus(viaEdge.run(rate, 1000));
-                    edgeCpuSeconds += ProcessStats.cpuSeconds(edgePid) - cpu0;
-                    edgeWallSeconds += (System.nanoTime() - t0) / 1e9;
+                    e = viaEdge.run(rate, 1000);
+                    cpu = ProcessStats.cpuSeconds(edgePid) - cpu0;
+                    wall = (System.nanoTime() - t0) / 1e9;
                 }
             }
+            double steal = ProcessStats.MachineTicks.now().stealPercentSince(ticks0);
+            all.add(d, e, cpu, wall, steal);
+            if (maxSteal > 0 && steal <= maxSteal) {
+                quiet.add(d, e, cpu, wall, steal);
+            }
         }
-        String steal = String.format("%.0f", ProcessStats.MachineTicks.now().stealPercentSince(ticks0));
-        row(kind, rate, "direct", d, "", "", steal);
-        row(kind, rate, "edge", e, String.format("%.0f", edgeCpuSeconds / edgeWallSeconds * 100),
-                String.format("%.0f", ProcessStats.rssMiB(edgePid)), steal);
-        System.out.printf("| %s | %d | **added** | %s | %s | %s | | | | | | |%n", kind, rate, diff(e, d, 50), diff(e, d, 99),
-                diff(e, d, 99.9));
+        all.print(kind, rate, maxSteal > 0 ? ", all " + all.pairs + " s" : "", edgePid);
+        if (maxSteal > 0) {
+            if (quiet.pairs == 0) {
+                System.out.printf("| %s | %d | no quiet pair (steal ≤ %.0f %%) in %d s | | | | | | | | | |%n", kind, rate,
+                        maxSteal, all.pairs);
+            } else {
+                quiet.print(kind, rate, String.format(", quiet %d s (steal ≤ %.0f %%)", quiet.pairs, maxSteal), edgePid);
+            }
+        }
     }
 
     private static void row(String kind, int rate, String path, OpenLoopLoad.Result r, String cpu, String rss,
@@ -130,11 +175,9 @@ final class EdgeOverheadBench {
         if (cpus != null && !cpus.isBlank()) {
             cmd.addAll(List.of("taskset", "-c", cpus.trim()));
         }
-        cmd.addAll(List.of(java, "-Xms256m", "-Xmx512m", "-XX:+UseParallelGC"));
-        String extra = System.getenv("BENCH_EDGE_JAVA_OPTS"); // e.g. a JFR recording of the edge
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
-        }
+        cmd.add(java);
+        String opts = System.getenv("BENCH_EDGE_JAVA_OPTS"); // replaces the default: another GC, a JFR recording
+        cmd.addAll(List.of((opts == null || opts.isBlank() ? EDGE_JAVA_OPTS : opts).trim().split("\\s+")));
         cmd.addAll(List.of("-jar", jar.toString(), "edge"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("PROXY_PORT", Integer.toString(port));

@@ -5,8 +5,6 @@ import java.util.concurrent.Callable;
 import dev.metering.consumer.UsageConsumer;
 import dev.metering.consumer.config.ConsumerConfig;
 import dev.metering.model.config.Env;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 
 /** Runs one usage-consumer against external Kafka and PostgreSQL. */
@@ -17,7 +15,7 @@ final class ConsumerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConsumerConfig config = ConsumerConfig.fromEnv(Env.system());
         Running running = new Running();
-        running.add(UsageConsumer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+        running.add(UsageConsumer.start(config, Registries.prometheus(running)));
         running.untilStopped();
         return 0;
     }

@@ -22,8 +22,6 @@ import dev.metering.model.config.MeteringConfig;
 import dev.metering.model.key.ProxyKeys;
 import dev.metering.simulator.AnthropicSimulator;
 import dev.metering.simulator.SimulatorOptions;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -111,10 +109,10 @@ final class DevCommand implements Callable<Integer> {
         }
         Env env = name -> overrides.containsKey(name) ? overrides.get(name) : system.raw(name);
         UsageConsumer consumer = running.add(UsageConsumer.start(ConsumerConfig.fromEnv(env),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+                Registries.prometheus(running)));
         overrides.put("METERING_ADMIN_URL", "http://127.0.0.1:" + consumer.adminPort());
         EdgeConfig edgeConfig = EdgeConfig.fromEnv(env, Optional.empty());
-        Edge edge = running.add(Edge.start(edgeConfig, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+        Edge edge = running.add(Edge.start(edgeConfig, Registries.prometheus(running)));
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!edge.quota().ready() && System.nanoTime() < deadline) {
             Thread.sleep(50);

@@ -6,8 +6,6 @@ import java.util.concurrent.Callable;
 import dev.metering.edge.Edge;
 import dev.metering.edge.config.EdgeConfig;
 import dev.metering.model.config.Env;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 
 /** Runs one proxy-edge against external Kafka. */
@@ -18,7 +16,7 @@ final class EdgeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EdgeConfig config = EdgeConfig.fromEnv(Env.system(), Optional.empty());
         Running running = new Running();
-        running.add(Edge.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+        running.add(Edge.start(config, Registries.prometheus(running)));
         running.untilStopped();
         return 0;
     }

@@ -69,6 +69,10 @@ class DistroJarIT {
                 assertThat(r.exit).as(curl).isZero();
                 assertThat(r.out).as(curl).isNotBlank().doesNotContain("\"type\":\"error\"");
             }
+            String metrics = curls.stream().filter(c -> c.endsWith("/metrics")).findFirst().orElseThrow();
+            assertThat(Shell.run(metrics).out).as("the JVM's own metrics beside the edge's")
+                    .contains("proxy_api_calls_total", "jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total",
+                            "jvm_threads_live_threads", "process_cpu_usage", "process_uptime_seconds");
         } finally {
             first.ctrlC();
         }
