@@ -41,17 +41,19 @@ final class EdgeOverheadBench {
             Topics.ensure(kafka.bootstrapServers(), List.of(Topics.usageEvents("usage-events", Topics.Layout.DEFAULT),
                     Topics.quotaState("quota-state", Topics.Layout.DEFAULT)), Duration.ofSeconds(30));
             int port = FreePorts.pick();
-            Process edge = startEdge(meteringJar, port, upstream.url(), kafka.bootstrapServers(), work.resolve("spool"));
+            Process edgeProcess = startEdge(meteringJar, port, upstream.url(), kafka.bootstrapServers(),
+                    work.resolve("spool"));
             try {
                 URI edgeUrl = URI.create("http://127.0.0.1:" + port);
+                EdgeProcess edge = new EdgeProcess(edgeProcess, edgeUrl);
                 Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
                 System.out.println();
                 System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that alternate "
                         + "between the paths; open loop, latency from the due time)");
                 System.out.println();
                 System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | edge CPU % "
-                        + "| edge RSS MiB | steal % |");
-                System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                        + "| edge RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
+                System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
                 for (String kind : kinds) {
                     byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
                             + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
@@ -64,44 +66,58 @@ final class EdgeOverheadBench {
                         direct.run(1000, 5000);
                         viaEdge.run(1000, 20_000);
                         for (int rate : rates) {
-                            measure(kind, rate, seconds, maxSteal, direct, viaEdge, edge.pid());
+                            measure(kind, rate, seconds, maxSteal, direct, viaEdge, edge);
                         }
                     }
                 }
             } finally {
-                edge.destroy();
-                edge.waitFor(60, TimeUnit.SECONDS);
+                edgeProcess.destroy();
+                edgeProcess.waitFor(60, TimeUnit.SECONDS);
             }
         }
         dev.metering.infra.Directories.deleteRecursively(work);
     }
 
-    /** What one set of slice pairs measured: both paths, and the edge's CPU and the machine's steal meanwhile. */
+    /**
+     * What one set of slice pairs measured: both paths, and meanwhile the edge's CPU (during its
+     * slices), its JVM's allocation and GC pauses (over the whole pairs), and the machine's steal.
+     */
     private static final class Tally {
         OpenLoopLoad.Result direct = OpenLoopLoad.Result.empty();
         OpenLoopLoad.Result edge = OpenLoopLoad.Result.empty();
         double edgeCpuSeconds;
         double edgeWallSeconds;
+        EdgeProcess.JvmTotals jvm = new EdgeProcess.JvmTotals(0, 0, 0);
         double stealPercentSum;
         int pairs;
 
-        void add(OpenLoopLoad.Result d, OpenLoopLoad.Result e, double cpuSeconds, double wallSeconds, double steal) {
-            direct = direct.plus(d);
-            edge = edge.plus(e);
-            edgeCpuSeconds += cpuSeconds;
-            edgeWallSeconds += wallSeconds;
-            stealPercentSum += steal;
+        void add(Pair p) {
+            direct = direct.plus(p.direct);
+            edge = edge.plus(p.edge);
+            edgeCpuSeconds += p.edgeCpuSeconds;
+            edgeWallSeconds += p.edgeWallSeconds;
+            jvm = new EdgeProcess.JvmTotals(jvm.allocatedBytes() + p.jvm.allocatedBytes(),
+                    jvm.gcPauses() + p.jvm.gcPauses(), jvm.gcPauseSeconds() + p.jvm.gcPauseSeconds());
+            stealPercentSum += p.stealPercent;
             pairs++;
         }
 
-        void print(String kind, int rate, String label, long edgePid) throws Exception {
+        void print(String kind, int rate, String label, EdgeProcess process) throws Exception {
             String steal = String.format("%.0f", stealPercentSum / Math.max(1, pairs));
-            row(kind, rate, "direct" + label, direct, "", "", steal);
+            long calls = edge.ok() + edge.errors();
+            row(kind, rate, "direct" + label, direct, "", "", "", "", steal);
             row(kind, rate, "edge" + label, edge, String.format("%.0f", edgeCpuSeconds / edgeWallSeconds * 100),
-                    String.format("%.0f", ProcessStats.rssMiB(edgePid)), steal);
-            System.out.printf("| %s | %d | **added**%s | %s | %s | %s | | | | | | |%n", kind, rate, label,
+                    String.format("%.0f", process.rssMiB()),
+                    String.format("%.1f", jvm.allocatedBytes() / 1024 / Math.max(1, calls)),
+                    String.format("%d (%.0f)", jvm.gcPauses(), jvm.gcPauseSeconds() * 1000), steal);
+            System.out.printf("| %s | %d | **added**%s | %s | %s | %s | | | | | | | | |%n", kind, rate, label,
                     diff(edge, direct, 50), diff(edge, direct, 99), diff(edge, direct, 99.9));
         }
+    }
+
+    /** One pair of slices, one per path. */
+    private record Pair(OpenLoopLoad.Result direct, OpenLoopLoad.Result edge, double edgeCpuSeconds,
+            double edgeWallSeconds, EdgeProcess.JvmTotals jvm, double stealPercent) {
     }
 
     /**
@@ -113,11 +129,12 @@ final class EdgeOverheadBench {
      * until {@code seconds} of them are quiet.
      */
     private static void measure(String kind, int rate, int seconds, double maxSteal, OpenLoopLoad direct,
-            OpenLoopLoad viaEdge, long edgePid) throws Exception {
+            OpenLoopLoad viaEdge, EdgeProcess edge) throws Exception {
         Tally all = new Tally();
         Tally quiet = new Tally();
         int maxPairs = maxSteal > 0 ? 4 * seconds : seconds;
         while (all.pairs < maxPairs && (maxSteal > 0 ? quiet.pairs < seconds : all.pairs < seconds)) {
+            EdgeProcess.JvmTotals jvm0 = edge.jvm();
             ProcessStats.MachineTicks ticks0 = ProcessStats.MachineTicks.now();
             OpenLoopLoad.Result d = null;
             OpenLoopLoad.Result e = null;
@@ -127,36 +144,37 @@ final class EdgeOverheadBench {
                 if ((all.pairs + turn) % 2 == 0) {
                     d = direct.run(rate, 1000);
                 } else {
-                    double cpu0 = ProcessStats.cpuSeconds(edgePid);
+                    double cpu0 = edge.cpuSeconds();
                     long t0 = System.nanoTime();
                     e = viaEdge.run(rate, 1000);
-                    cpu = ProcessStats.cpuSeconds(edgePid) - cpu0;
+                    cpu = edge.cpuSeconds() - cpu0;
                     wall = (System.nanoTime() - t0) / 1e9;
                 }
             }
             double steal = ProcessStats.MachineTicks.now().stealPercentSince(ticks0);
-            all.add(d, e, cpu, wall, steal);
+            Pair pair = new Pair(d, e, cpu, wall, edge.jvm().minus(jvm0), steal);
+            all.add(pair);
             if (maxSteal > 0 && steal <= maxSteal) {
-                quiet.add(d, e, cpu, wall, steal);
+                quiet.add(pair);
             }
         }
-        all.print(kind, rate, maxSteal > 0 ? ", all " + all.pairs + " s" : "", edgePid);
+        all.print(kind, rate, maxSteal > 0 ? ", all " + all.pairs + " s" : "", edge);
         if (maxSteal > 0) {
             if (quiet.pairs == 0) {
-                System.out.printf("| %s | %d | no quiet pair (steal ≤ %.0f %%) in %d s | | | | | | | | | |%n", kind, rate,
+                System.out.printf("| %s | %d | no quiet pair (steal ≤ %.0f %%) in %d s | | | | | | | | | | | |%n", kind, rate,
                         maxSteal, all.pairs);
             } else {
-                quiet.print(kind, rate, String.format(", quiet %d s (steal ≤ %.0f %%)", quiet.pairs, maxSteal), edgePid);
+                quiet.print(kind, rate, String.format(", quiet %d s (steal ≤ %.0f %%)", quiet.pairs, maxSteal), edge);
             }
         }
     }
 
     private static void row(String kind, int rate, String path, OpenLoopLoad.Result r, String cpu, String rss,
-            String steal) {
+            String allocated, String gc, String steal) {
         Histogram h = r.latencyMicros();
-        System.out.printf("| %s | %d | %s | %s | %s | %s | %s | %d | %d | %s | %s | %s |%n", kind, rate, path, ms(h, 50),
-                ms(h, 99), ms(h, 99.9), String.format("%.2f", h.getMaxValue() / 1000.0), r.ok(), r.errors(), cpu, rss,
-                steal);
+        System.out.printf("| %s | %d | %s | %s | %s | %s | %s | %d | %d | %s | %s | %s | %s | %s |%n", kind, rate, path,
+                ms(h, 50), ms(h, 99), ms(h, 99.9), String.format("%.2f", h.getMaxValue() / 1000.0), r.ok(), r.errors(),
+                cpu, rss, allocated, gc, steal);
     }
 
     private static String ms(Histogram h, double percentile) {

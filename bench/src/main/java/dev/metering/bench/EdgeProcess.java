@@ -1,0 +1,66 @@
+package dev.metering.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The edge under test, a process of its own: its CPU and memory from /proc, its JVM's totals from {@code /metrics}. */
+final class EdgeProcess {
+    /** Cumulative JVM figures the edge exports: bytes allocated, GC pauses and their total time. */
+    record JvmTotals(double allocatedBytes, long gcPauses, double gcPauseSeconds) {
+        JvmTotals minus(JvmTotals earlier) {
+            return new JvmTotals(allocatedBytes - earlier.allocatedBytes, gcPauses - earlier.gcPauses,
+                    gcPauseSeconds - earlier.gcPauseSeconds);
+        }
+    }
+
+    private final Process process;
+    private final URI metrics;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    EdgeProcess(Process process, URI base) {
+        this.process = process;
+        this.metrics = base.resolve("/metrics");
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    double cpuSeconds() throws IOException {
+        return ProcessStats.cpuSeconds(process.pid());
+    }
+
+    double rssMiB() throws IOException {
+        return ProcessStats.rssMiB(process.pid());
+    }
+
+    /** Reads the totals from the edge's Prometheus text (GC pauses summed over collectors and causes). */
+    JvmTotals jvm() throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + metrics + " answered " + r.statusCode());
+        }
+        double allocated = 0;
+        long pauses = 0;
+        double pauseSeconds = 0;
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
+                allocated += value(line);
+            } else if (line.startsWith("jvm_gc_pause_seconds_count")) {
+                pauses += (long) value(line);
+            } else if (line.startsWith("jvm_gc_pause_seconds_sum")) {
+                pauseSeconds += value(line);
+            }
+        }
+        return new JvmTotals(allocated, pauses, pauseSeconds);
+    }
+
+    private static double value(String line) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+}

@@ -1,0 +1,99 @@
+package dev.metering.quota;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.OptionalLong;
+
+import org.junit.jupiter.api.Test;
+
+import dev.metering.model.quota.QuotaState;
+
+/** Own spend waiting for a state: exact sums, and memory that stays bounded while the consumer is away. */
+class UserLedgerTest {
+    private static final LocalDate TODAY = LocalDate.parse("2026-11-27");
+    private static final int N = UserLedger.MAX_LOCATED;
+
+    private final UserLedger ledger = new UserLedger();
+
+    private void cover(int partition, long watermark) {
+        ledger.state = new QuotaState("alice", OptionalLong.empty(), OptionalLong.empty(), 1, TODAY, 0,
+                YearMonth.from(TODAY), 0, partition, watermark, Instant.parse("2026-11-27T12:00:00Z"));
+        ledger.dropCovered();
+    }
+
+    /** A call of {@code micros} that Kafka stored at {@code offset} of partition 0. */
+    private void call(long offset, long micros, LocalDate day) {
+        ledger.add("e" + offset, micros, day);
+        ledger.located("e" + offset, 0, offset);
+    }
+
+    @Test
+    void callsNoStateCoversAreHeldInBoundedMemoryAndStillCountedExactly() {
+        cover(0, 0);
+        for (long offset = 0; offset < 10L * N; offset++) {
+            call(offset, 3, TODAY);
+        }
+        assertThat(ledger.heldCalls()).isLessThanOrEqualTo(N);
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(30L * N);
+        assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isEqualTo(30L * N);
+
+        cover(0, 10L * N);
+        assertThat(ledger.heldCalls()).isZero();
+        assertThat(ledger.ownSpentOn(TODAY)).isZero();
+        assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isZero();
+    }
+
+    @Test
+    void belowTheBoundAStateDropsExactlyTheCallsBelowItsWatermark() {
+        cover(0, 0);
+        for (long offset = 0; offset < 10; offset++) {
+            call(offset, 1, TODAY);
+        }
+        cover(0, 4);
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(6);
+        cover(1, 100); // another partition's state covers none of them
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(6);
+    }
+
+    @Test
+    void foldedCallsCountUntilAStatePassesTheirHighestOffsetNeverLess() {
+        cover(0, 0);
+        for (long offset = 0; offset <= N; offset++) { // N held, then the (N+1)th folds them
+            call(offset, 1, TODAY);
+        }
+        cover(0, N / 2); // counts half of the folded calls: the edge still counts them all (early refusal, no overshoot)
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(N + 1);
+        cover(0, N); // past every folded offset; the call at offset N is still own
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(1);
+        cover(0, N + 1);
+        assertThat(ledger.ownSpentOn(TODAY)).isZero();
+    }
+
+    @Test
+    void aCallStoredBelowTheWatermarkOfTheStateAlreadyThereIsNotOwnSpend() {
+        cover(0, 50);
+        ledger.add("late", 7, TODAY);
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(7);
+        ledger.located("late", 0, 49);
+        assertThat(ledger.ownSpentOn(TODAY)).isZero();
+        assertThat(ledger.heldCalls()).isZero();
+    }
+
+    @Test
+    void foldedSpendOfAnEarlierMonthIsForgotten() {
+        cover(0, 0);
+        LocalDate lastMonth = TODAY.minusMonths(1);
+        for (long offset = 0; offset <= N; offset++) {
+            call(offset, 1, lastMonth);
+        }
+        ledger.forgetBefore(TODAY);
+        assertThat(ledger.ownSpentIn(YearMonth.from(lastMonth))).isZero();
+        cover(0, 10L * N); // dropping what was forgotten takes nothing from this month
+        assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isZero();
+        call(20L * N, 5, TODAY);
+        assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isEqualTo(5);
+    }
+}
