@@ -9,7 +9,10 @@ import java.time.Duration;
 
 /** The edge under test, a process of its own: its CPU and memory from /proc, its JVM's totals from {@code /metrics}. */
 final class EdgeProcess {
-    /** Cumulative JVM figures the edge exports: bytes allocated, GC pauses and their total time. */
+    /**
+     * Cumulative JVM figures the edge exports: bytes allocated (as of the last collection, plus
+     * what the young generation's eden holds now), GC pauses and their total time.
+     */
     record JvmTotals(double allocatedBytes, long gcPauses, double gcPauseSeconds) {
         JvmTotals minus(JvmTotals earlier) {
             return new JvmTotals(allocatedBytes - earlier.allocatedBytes, gcPauses - earlier.gcPauses,
@@ -24,10 +27,6 @@ final class EdgeProcess {
     EdgeProcess(Process process, URI base) {
         this.process = process;
         this.metrics = base.resolve("/metrics");
-    }
-
-    long pid() {
-        return process.pid();
     }
 
     double cpuSeconds() throws IOException {
@@ -49,7 +48,10 @@ final class EdgeProcess {
         long pauses = 0;
         double pauseSeconds = 0;
         for (String line : r.body().split("\n")) {
-            if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
+            // The allocation counter moves at each collection only; what the young generation
+            // holds now was allocated since the last one.
+            if (line.startsWith("jvm_gc_memory_allocated_bytes_total")
+                    || line.startsWith("jvm_memory_used_bytes") && line.contains("Eden")) {
                 allocated += value(line);
             } else if (line.startsWith("jvm_gc_pause_seconds_count")) {
                 pauses += (long) value(line);

@@ -78,7 +78,7 @@ final class OpenLoopLoad implements AutoCloseable {
     private final String host;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Bootstrap bootstrap;
-    // Touched only on the generator's single event loop: no locks needed.
+    // Connections free for a request; used from the generator's single event loop.
     private final ConcurrentLinkedQueue<Channel> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger open = new AtomicInteger();
     private volatile Run current;
@@ -172,9 +172,9 @@ final class OpenLoopLoad implements AutoCloseable {
                 }
                 (res.status().code() == 200 ? p.run.ok : p.run.errors).incrementAndGet();
                 p.run.outstanding.decrementAndGet();
+                idle.add(ctx.channel()); // a response nothing waited for leaves the channel where it was
+                dispatch();
             }
-            idle.add(ctx.channel());
-            dispatch();
         }
 
         @Override

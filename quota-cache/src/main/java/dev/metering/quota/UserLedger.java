@@ -2,6 +2,7 @@ package dev.metering.quota;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -15,16 +16,22 @@ import dev.metering.model.quota.QuotaState;
  * running sums per UTC day and month, so admission costs the same however many calls are
  * waiting to be covered. Guarded by its own lock.
  *
- * <p>Memory stays bounded while no state covers this edge's calls (the consumer is down or
- * behind): a call waits by event id only until Kafka stores it, then as four numbers in
- * primitive arrays; when {@link #MAX_LOCATED} of those wait, they are folded into one floor per
- * partition that a state drops once its watermark passes the floor's highest offset. Until then
- * the folded spend counts as own spend even where a state already counts part of it, so a
- * lagging consumer can make the edge refuse a little early, never admit past a limit.
+ * <p>While a state lags behind this edge's calls (the consumer is behind or down), what is held
+ * per call stays small and bounded: a call waits by event id until Kafka stores it (these are
+ * bounded by the spool only), then as four numbers in primitive arrays. Past
+ * {@link #MAX_LOCATED} such calls, the oldest {@link #FOLD} are folded into a floor: their spend
+ * per UTC day and their highest offset, dropped once a state's watermark passes that offset. A
+ * floor a watermark has only partly passed still counts in full, so a lagging consumer can make
+ * the edge refuse a little early (by at most one floor's spend), never admit past a limit. Past
+ * {@link #MAX_FLOORS} floors, the two oldest of a partition merge.
  */
 final class UserLedger {
-    /** Located calls held one by one, beyond which they are folded into floors. */
+    /** Located calls held one by one. */
     static final int MAX_LOCATED = 1024;
+    /** How many of the oldest located calls one floor takes. */
+    static final int FOLD = 128;
+    /** Floors held before the oldest merge. */
+    static final int MAX_FLOORS = 64;
 
     /** A call Kafka has not stored yet. */
     private record Unlocated(long micros, long epochDay) {
@@ -32,20 +39,30 @@ final class UserLedger {
 
     /** Folded calls of one partition: their spend per UTC day, and the highest offset among them. */
     private static final class Floor {
+        final int partition;
         long maxOffset = -1;
         final Map<Long, Long> microsByDay = new HashMap<>();
+
+        Floor(int partition) {
+            this.partition = partition;
+        }
+
+        void take(long offset, long epochDay, long micros) {
+            maxOffset = Math.max(maxOffset, offset);
+            microsByDay.merge(epochDay, micros, Long::sum);
+        }
     }
 
     QuotaState state;
     long inFlightMicros;
     private final Map<String, Unlocated> unlocated = new HashMap<>();
-    // Calls Kafka stored and no state covers yet, one per index below located.
-    private long[] offsets = new long[16];
-    private long[] micros = new long[16];
-    private long[] epochDays = new long[16];
-    private int[] partitions = new int[16];
+    // Calls Kafka stored and no state covers yet, oldest first; allocated on first use, released when empty.
+    private long[] offsets;
+    private long[] micros;
+    private long[] epochDays;
+    private int[] partitions;
     private int located;
-    private final Map<Integer, Floor> floors = new HashMap<>();
+    private final ArrayDeque<Floor> floors = new ArrayDeque<>();
     private final Map<Long, Long> daily = new HashMap<>();
     private final Map<YearMonth, Long> monthly = new HashMap<>();
 
@@ -66,14 +83,14 @@ final class UserLedger {
             return;
         }
         if (located == MAX_LOCATED) {
-            fold();
+            foldOldest();
         }
-        if (located == offsets.length) {
-            int n = Math.min(MAX_LOCATED, located * 2);
-            offsets = Arrays.copyOf(offsets, n);
-            micros = Arrays.copyOf(micros, n);
-            epochDays = Arrays.copyOf(epochDays, n);
-            partitions = Arrays.copyOf(partitions, n);
+        if (offsets == null || located == offsets.length) {
+            int n = offsets == null ? 16 : Math.min(MAX_LOCATED, located * 2);
+            offsets = offsets == null ? new long[n] : Arrays.copyOf(offsets, n);
+            micros = micros == null ? new long[n] : Arrays.copyOf(micros, n);
+            epochDays = epochDays == null ? new long[n] : Arrays.copyOf(epochDays, n);
+            partitions = partitions == null ? new int[n] : Arrays.copyOf(partitions, n);
         }
         offsets[located] = offset;
         micros[located] = u.micros;
@@ -94,18 +111,22 @@ final class UserLedger {
             if (partitions[i] == p && offsets[i] < watermark) {
                 count(epochDays[i], -micros[i]);
             } else {
-                offsets[kept] = offsets[i];
-                micros[kept] = micros[i];
-                epochDays[kept] = epochDays[i];
-                partitions[kept] = partitions[i];
-                kept++;
+                move(i, kept++);
             }
         }
         located = kept;
-        Floor f = floors.get(p);
-        if (f != null && f.maxOffset < watermark) {
-            floors.remove(p);
-            f.microsByDay.forEach((day, m) -> count(day, -m));
+        if (located == 0) {
+            offsets = null;
+            micros = null;
+            epochDays = null;
+            partitions = null;
+        }
+        for (Iterator<Floor> it = floors.iterator(); it.hasNext();) {
+            Floor f = it.next();
+            if (f.partition == p && f.maxOffset < watermark) {
+                it.remove();
+                f.microsByDay.forEach((day, m) -> count(day, -m));
+            }
         }
     }
 
@@ -116,7 +137,7 @@ final class UserLedger {
         YearMonth month = YearMonth.from(today);
         monthly.keySet().removeIf(m -> m.isBefore(month));
         long monthStart = month.atDay(1).toEpochDay();
-        for (Iterator<Floor> it = floors.values().iterator(); it.hasNext();) {
+        for (Iterator<Floor> it = floors.iterator(); it.hasNext();) {
             Floor f = it.next();
             f.microsByDay.keySet().removeIf(d -> d < monthStart);
             if (f.microsByDay.isEmpty()) {
@@ -138,18 +159,55 @@ final class UserLedger {
         return unlocated.size() + located;
     }
 
-    private void fold() {
-        for (int i = 0; i < located; i++) {
-            Floor f = floors.computeIfAbsent(partitions[i], k -> new Floor());
-            f.maxOffset = Math.max(f.maxOffset, offsets[i]);
-            f.microsByDay.merge(epochDays[i], micros[i], Long::sum);
+    /** How many floors are held; for tests. */
+    int heldFloors() {
+        return floors.size();
+    }
+
+    /** Folds the {@link #FOLD} oldest located calls into floors, one per partition among them. */
+    private void foldOldest() {
+        Floor last = null;
+        for (int i = 0; i < FOLD; i++) {
+            if (last == null || last.partition != partitions[i]) {
+                last = new Floor(partitions[i]);
+                floors.addLast(last);
+            }
+            last.take(offsets[i], epochDays[i], micros[i]);
         }
-        located = 0;
+        for (int i = FOLD; i < located; i++) {
+            move(i, i - FOLD);
+        }
+        located -= FOLD;
+        while (floors.size() > MAX_FLOORS && mergeOldest()) {
+            // bounded by MAX_FLOORS, save for partitions without a later floor to merge into
+        }
+    }
+
+    /** Merges the oldest floor into the next one of its partition; false when there is none. */
+    private boolean mergeOldest() {
+        Floor oldest = floors.peekFirst();
+        for (Floor f : floors) {
+            if (f != oldest && f.partition == oldest.partition) {
+                floors.pollFirst();
+                f.maxOffset = Math.max(f.maxOffset, oldest.maxOffset);
+                oldest.microsByDay.forEach((day, m) -> f.microsByDay.merge(day, m, Long::sum));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void move(int from, int to) {
+        offsets[to] = offsets[from];
+        micros[to] = micros[from];
+        epochDays[to] = epochDays[from];
+        partitions[to] = partitions[from];
     }
 
     /**
-     * Adds spend on a UTC day to the running sums, or (negative) takes it out again; a day or
-     * month already forgotten stays forgotten.
+     * Adds spend on a UTC day to the running sums, or (negative) takes it out again. Taking out
+     * spend of a day or month already forgotten changes nothing; only today and this month are
+     * read, and {@link #forgetBefore} prunes the rest.
      */
     private void count(long epochDay, long deltaMicros) {
         YearMonth month = YearMonth.from(LocalDate.ofEpochDay(epochDay));

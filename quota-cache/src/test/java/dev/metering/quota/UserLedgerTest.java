@@ -33,15 +33,17 @@ class UserLedgerTest {
     @Test
     void callsNoStateCoversAreHeldInBoundedMemoryAndStillCountedExactly() {
         cover(0, 0);
-        for (long offset = 0; offset < 10L * N; offset++) {
+        for (long offset = 0; offset < 20L * N; offset++) {
             call(offset, 3, TODAY);
         }
         assertThat(ledger.heldCalls()).isLessThanOrEqualTo(N);
-        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(30L * N);
-        assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isEqualTo(30L * N);
+        assertThat(ledger.heldFloors()).isLessThanOrEqualTo(UserLedger.MAX_FLOORS);
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(60L * N);
+        assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isEqualTo(60L * N);
 
-        cover(0, 10L * N);
+        cover(0, 20L * N);
         assertThat(ledger.heldCalls()).isZero();
+        assertThat(ledger.heldFloors()).isZero();
         assertThat(ledger.ownSpentOn(TODAY)).isZero();
         assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isZero();
     }
@@ -59,17 +61,35 @@ class UserLedgerTest {
     }
 
     @Test
-    void foldedCallsCountUntilAStatePassesTheirHighestOffsetNeverLess() {
+    void aFloorCountsInFullUntilAWatermarkPassesItsHighestOffset() {
         cover(0, 0);
-        for (long offset = 0; offset <= N; offset++) { // N held, then the (N+1)th folds them
+        for (long offset = 0; offset <= N; offset++) { // N held; the next folds the oldest FOLD of them
             call(offset, 1, TODAY);
         }
-        cover(0, N / 2); // counts half of the folded calls: the edge still counts them all (early refusal, no overshoot)
+        assertThat(ledger.heldFloors()).isEqualTo(1);
+        cover(0, UserLedger.FOLD / 2); // counts half the floor's calls: the edge still counts them all
         assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(N + 1);
-        cover(0, N); // past every folded offset; the call at offset N is still own
-        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(1);
+        cover(0, UserLedger.FOLD); // past the floor: exact again
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(N + 1 - UserLedger.FOLD);
+        cover(0, N / 2);
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(N + 1 - N / 2);
         cover(0, N + 1);
         assertThat(ledger.ownSpentOn(TODAY)).isZero();
+    }
+
+    @Test
+    void aConsumerThatStaysBehindCostsAtMostOneFloorOfEarlyCounting() {
+        int lag = 2 * N;
+        int statesEvery = 256;
+        for (long offset = 0; offset < 20L * N; offset++) {
+            call(offset, 1, TODAY);
+            if ((offset + 1) % statesEvery == 0 && offset + 1 > lag) {
+                cover(0, offset + 1 - lag);
+                long uncovered = lag;
+                assertThat(ledger.ownSpentOn(TODAY)).as("after offset %d", offset)
+                        .isBetween(uncovered, uncovered + UserLedger.FOLD);
+            }
+        }
     }
 
     @Test
@@ -83,17 +103,29 @@ class UserLedgerTest {
     }
 
     @Test
-    void foldedSpendOfAnEarlierMonthIsForgotten() {
+    void floorsOfAnEarlierMonthAreForgottenAndYesterdaysStillCountForTheMonth() {
         cover(0, 0);
         LocalDate lastMonth = TODAY.minusMonths(1);
-        for (long offset = 0; offset <= N; offset++) {
+        for (long offset = 0; offset < 2L * N; offset++) {
             call(offset, 1, lastMonth);
         }
+        assertThat(ledger.heldFloors()).isPositive();
         ledger.forgetBefore(TODAY);
+        assertThat(ledger.heldFloors()).isZero();
         assertThat(ledger.ownSpentIn(YearMonth.from(lastMonth))).isZero();
-        cover(0, 10L * N); // dropping what was forgotten takes nothing from this month
+
+        LocalDate yesterday = TODAY.minusDays(1);
+        for (long offset = 2L * N; offset < 4L * N; offset++) {
+            call(offset, 2, yesterday);
+        }
+        ledger.forgetBefore(TODAY);
+        assertThat(ledger.ownSpentOn(TODAY)).isZero();
+        assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isEqualTo(4L * N);
+        cover(0, 4L * N);
         assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isZero();
-        call(20L * N, 5, TODAY);
+        assertThat(ledger.heldFloors()).isZero();
+        call(5L * N, 5, TODAY);
+        assertThat(ledger.ownSpentOn(TODAY)).isEqualTo(5);
         assertThat(ledger.ownSpentIn(YearMonth.from(TODAY))).isEqualTo(5);
     }
 }
