@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -27,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * The edge's local write-ahead log of usage events. Every event is appended here before the last
  * byte of its response goes to the client; a shipper then delivers the log to Kafka in order and
  * acknowledges what Kafka acknowledged. Appends are group-committed by one writer thread and
- * never wait for an fsync (those are batched on a timer), so an event is in the operating
- * system's page cache once its append completes: killing the process loses nothing, and a
- * power loss at most one fsync interval. A restarted edge resends everything past the last
+ * never wait for an fsync: a second thread forces the file to disk on a timer, while the writer
+ * goes on writing (an fsync on a shared disk can take milliseconds, which every call arriving
+ * meanwhile would otherwise wait for). An event is in the operating system's page cache once its
+ * append completes: killing the process loses nothing, and a power loss at most one fsync
+ * interval. A restarted edge resends everything past the last
  * checkpoint; the consumer dedupes on the event id.
  *
  * <p>Appends are thread-safe. {@link #read} and {@link #acknowledge} belong to the single shipper
@@ -53,17 +57,19 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Object appended = new Object();
     private final Thread writer;
+    private final Thread syncer;
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    /** Held to force {@code current}, and to retire it for a new segment. */
+    private final Object segmentLock = new Object();
 
     private volatile long writtenPos;
     private volatile long ackedPos;
     private volatile boolean closing;
     private volatile Throwable writerFailure;
 
-    // writer-thread state
+    // writer-thread state; the syncer reads current under segmentLock
     private FileChannel current;
     private long currentBase;
-    private boolean dirty;
-    private long lastFsync = System.nanoTime();
 
     // shipper-thread state
     private long lastCheckpoint;
@@ -77,6 +83,8 @@ public final class Spool implements AutoCloseable {
         this.lock = lock;
         this.writer = new Thread(this::writeLoop, "spool-writer");
         this.writer.setDaemon(true);
+        this.syncer = new Thread(this::syncLoop, "spool-syncer");
+        this.syncer.setDaemon(true);
     }
 
     /**
@@ -99,6 +107,7 @@ public final class Spool implements AutoCloseable {
             Spool spool = new Spool(options, lockChannel, lock);
             spool.recover();
             spool.writer.start();
+            spool.syncer.start();
             return spool;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open spool in " + options.dir().toAbsolutePath(), e);
@@ -250,9 +259,6 @@ public final class Spool implements AutoCloseable {
                     writeBatch(batch);
                     batch.clear();
                 }
-                if (dirty && System.nanoTime() - lastFsync >= options.fsyncInterval().toNanos()) {
-                    fsync();
-                }
             }
             fsync();
         } catch (IOException | RuntimeException e) {
@@ -270,9 +276,11 @@ public final class Spool implements AutoCloseable {
 
     private void writeBatch(List<Append> batch) throws IOException {
         if (current.size() >= options.segmentBytes()) {
-            current.force(false);
-            current.close();
-            openSegment(writtenPos);
+            synchronized (segmentLock) {
+                current.force(false);
+                current.close();
+                openSegment(writtenPos);
+            }
         }
         int total = 0;
         for (Append a : batch) {
@@ -287,7 +295,7 @@ public final class Spool implements AutoCloseable {
         while (buf.hasRemaining()) {
             at += current.write(buf, at);
         }
-        dirty = true;
+        dirty.set(true);
         long pos = writtenPos;
         for (Append a : batch) {
             pos += SpoolRecordFormat.sizeOf(a.payload());
@@ -304,12 +312,26 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** Forces what was written so far to disk, if anything was written since the last time. */
     private void fsync() throws IOException {
-        if (dirty) {
-            current.force(false);
-            dirty = false;
+        if (dirty.getAndSet(false)) {
+            synchronized (segmentLock) {
+                current.force(false);
+            }
         }
-        lastFsync = System.nanoTime();
+    }
+
+    /** Every fsync interval, forces what the writer wrote meanwhile; never interrupted (that would close the file). */
+    private void syncLoop() {
+        try {
+            while (!closing) {
+                LockSupport.parkNanos(options.fsyncInterval().toNanos());
+                fsync();
+            }
+        } catch (IOException | RuntimeException e) {
+            writerFailure = e;
+            log.error("spool cannot be forced to disk; new events cannot be made durable", e);
+        }
     }
 
     /** Records read for delivery, and the position just past the last one. */
@@ -449,8 +471,10 @@ public final class Spool implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        LockSupport.unpark(syncer);
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
+            syncer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -140,6 +140,24 @@ class SpoolTest {
     }
 
     @Test
+    void closeWritesForcesAndStopsBothThreads() throws Exception {
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            spool.append(payload(1)).get(10, TimeUnit.SECONDS);
+            assertThat(spoolThreads()).contains("spool-writer", "spool-syncer");
+        }
+        assertThat(spoolThreads()).isEmpty();
+        try (Spool reopened = Spool.open(options(8 << 20, 64 << 10))) {
+            assertThat(texts(reopened.read(reopened.ackedPosition(), 10, 1 << 20, 0)))
+                    .containsExactly(new String(payload(1), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static List<String> spoolThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("spool-")).toList();
+    }
+
+    @Test
     void aSecondProcessCannotShareTheDirectory() throws IOException {
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             assertThatThrownBy(() -> Spool.open(options(8 << 20, 64 << 10)))
