@@ -72,7 +72,7 @@ final class IngestionBench {
 
     /** What one pass of the consumer over a filled topic measured. */
     private record Pass(double wall, long steadyEvents, double steady, long rows, boolean exact, long batches,
-            double meanCommitMs, double jitSeconds, long checkpoints, long deduplicatedBatches) {
+            double meanCommitMs, double jitSeconds, long checkpoints, long deduplicatedBatches, double stealPercent) {
         double steadyRate() {
             return steadyEvents / steady;
         }
@@ -120,17 +120,18 @@ final class IngestionBench {
                     + " batch loops, batches of up to " + o.batch() + ")");
             System.out.println();
             System.out.println("| path | events | seconds | events/s | batches (deduplicating) | mean write+commit ms "
-                    + "| JIT s | checkpoints | exact |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|");
+                    + "| JIT s | checkpoints | steal % | exact |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
             for (int i = 0; i < passes.size(); i++) {
                 Pass p = passes.get(i);
                 System.out.printf("| consumer batch path, pass %d, after its first commit | %d | %.2f | %.0f | %d (%d) "
-                        + "| %.1f | %.1f | %d | rows %d, rollups %s |%n", i + 1, p.steadyEvents(), p.steady(),
-                        p.steadyRate(), p.batches(), p.deduplicatedBatches(), p.meanCommitMs(), p.jitSeconds(), p.checkpoints(), p.rows(),
+                        + "| %.1f | %.1f | %d | %.0f | rows %d, rollups %s |%n", i + 1, p.steadyEvents(), p.steady(),
+                        p.steadyRate(), p.batches(), p.deduplicatedBatches(), p.meanCommitMs(), p.jitSeconds(), p.checkpoints(),
+                        p.stealPercent(), p.rows(),
                         p.exact() ? "equal to the micro-dollar" : "DIFFER");
             }
             double median = passes.stream().mapToDouble(Pass::steadyRate).sorted().toArray()[passes.size() / 2];
-            System.out.printf("| baseline: one INSERT per event (autocommit) | %d | %.2f | %.0f | | | | | |%n",
+            System.out.printf("| baseline: one INSERT per event (autocommit) | %d | %.2f | %.0f | | | | | | |%n",
                     baselineEvents.size(), baselineEvents.size() / baseline, baseline);
             System.out.printf("%nMedian of the passes: %.0f events/s; ratio to the baseline: %.1fx%n", median,
                     median / baseline);
@@ -179,6 +180,7 @@ final class IngestionBench {
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         long jitBefore = jit.getTotalCompilationTime();
         long checkpointsBefore = checkpoints(ds);
+        ProcessStats.MachineTicks ticks0 = ProcessStats.MachineTicks.now();
         long start = System.nanoTime();
         ts.forEach(Thread::start);
         long first = 0;
@@ -196,6 +198,7 @@ final class IngestionBench {
             }
         }
         long done = System.nanoTime();
+        double steal = ProcessStats.MachineTicks.now().stealPercentSince(ticks0);
         ingestors.forEach(UsageIngestor::stop);
         for (Thread t : ts) {
             t.join();
@@ -210,7 +213,7 @@ final class IngestionBench {
                 commit.count(), commit.mean(java.util.concurrent.TimeUnit.MILLISECONDS),
                 (jit.getTotalCompilationTime() - jitBefore) / 1e3,
                 checkpoints(ds) - checkpointsBefore,
-                (long) meters.get("metering_consumer_deduplicated_batches").counter().count());
+                (long) meters.get("metering_consumer_deduplicated_batches").counter().count(), steal);
     }
 
     /** Checkpoints PostgreSQL has made so far (each makes the next writes of every page log it whole). */
