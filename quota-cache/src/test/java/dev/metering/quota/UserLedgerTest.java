@@ -78,18 +78,35 @@ class UserLedgerTest {
     }
 
     @Test
-    void aConsumerThatStaysBehindCostsAtMostOneFloorOfEarlyCounting() {
-        int lag = 2 * N;
-        int statesEvery = 256;
-        for (long offset = 0; offset < 20L * N; offset++) {
+    void aConsumerThatStaysALittleBehindCostsAtMostOneFoldOfEarlyCounting() {
+        followWithLag(2 * N, 20L * N, UserLedger.FOLD);
+    }
+
+    @Test
+    void aConsumerFarBehindCostsAboutAThirtySecondOfItsLagAndNoFloorRunsAhead() {
+        int lag = 12 * N; // more than MAX_LOCATED + MAX_FLOORS * FOLD: floors merge
+        followWithLag(lag, 40L * N, lag / 16);
+    }
+
+    /**
+     * Calls at offsets 0, 1, 2, ... while states trail {@code lag} calls behind (a state every 200
+     * calls, so watermarks fall inside floors too): own spend is the uncovered calls plus at most
+     * {@code slack} counted early.
+     */
+    private void followWithLag(int lag, long calls, long slack) {
+        cover(0, 0);
+        for (long offset = 0; offset < calls; offset++) {
             call(offset, 1, TODAY);
-            if ((offset + 1) % statesEvery == 0 && offset + 1 > lag) {
+            if ((offset + 1) % 200 == 0 && offset + 1 > lag) {
                 cover(0, offset + 1 - lag);
-                long uncovered = lag;
-                assertThat(ledger.ownSpentOn(TODAY)).as("after offset %d", offset)
-                        .isBetween(uncovered, uncovered + UserLedger.FOLD);
+                assertThat(ledger.ownSpentOn(TODAY)).as("after offset %d", offset).isBetween((long) lag, lag + slack);
+                assertThat(ledger.heldCalls()).isLessThanOrEqualTo(N);
+                assertThat(ledger.heldFloors()).isLessThanOrEqualTo(UserLedger.MAX_FLOORS);
             }
         }
+        cover(0, calls);
+        assertThat(ledger.ownSpentOn(TODAY)).isZero();
+        assertThat(ledger.heldFloors()).isZero();
     }
 
     @Test

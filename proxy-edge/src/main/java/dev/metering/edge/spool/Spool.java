@@ -29,11 +29,12 @@ import org.slf4j.LoggerFactory;
  * The edge's local write-ahead log of usage events. Every event is appended here before the last
  * byte of its response goes to the client; a shipper then delivers the log to Kafka in order and
  * acknowledges what Kafka acknowledged. Appends are group-committed by one writer thread and
- * never wait for an fsync: a second thread forces the file to disk on a timer, while the writer
+ * do not wait for an fsync: a second thread forces the file to disk on a timer, while the writer
  * goes on writing (an fsync on a shared disk can take milliseconds, which every call arriving
- * meanwhile would otherwise wait for). An event is in the operating system's page cache once its
- * append completes: killing the process loses nothing, and a power loss at most one fsync
- * interval. A restarted edge resends everything past the last
+ * meanwhile would otherwise wait for). The one exception is a full segment, forced before the
+ * next one is opened (once per segment). An event is in the operating system's page cache once
+ * its append completes: killing the process loses nothing, and a power loss about one fsync
+ * interval (plus the fsync's own time). A restarted edge resends everything past the last
  * checkpoint; the consumer dedupes on the event id.
  *
  * <p>Appends are thread-safe. {@link #read} and {@link #acknowledge} belong to the single shipper
@@ -277,9 +278,10 @@ public final class Spool implements AutoCloseable {
     private void writeBatch(List<Append> batch) throws IOException {
         if (current.size() >= options.segmentBytes()) {
             synchronized (segmentLock) {
-                current.force(false);
-                current.close();
-                openSegment(writtenPos);
+                FileChannel full = current;
+                full.force(false);
+                openSegment(writtenPos); // first: if it fails, current stays the full segment, still open
+                full.close();
             }
         }
         int total = 0;
@@ -316,7 +318,9 @@ public final class Spool implements AutoCloseable {
     private void fsync() throws IOException {
         if (dirty.getAndSet(false)) {
             synchronized (segmentLock) {
-                current.force(false);
+                if (current.isOpen()) {
+                    current.force(false);
+                }
             }
         }
     }
@@ -328,8 +332,10 @@ public final class Spool implements AutoCloseable {
                 LockSupport.parkNanos(options.fsyncInterval().toNanos());
                 fsync();
             }
-        } catch (IOException | RuntimeException e) {
-            writerFailure = e;
+        } catch (Throwable e) {
+            if (writerFailure == null) {
+                writerFailure = e;
+            }
             log.error("spool cannot be forced to disk; new events cannot be made durable", e);
         }
     }
@@ -490,10 +496,15 @@ public final class Spool implements AutoCloseable {
             }
             current.force(true);
             current.close();
-            lock.release();
-            lockChannel.close();
         } catch (IOException e) {
             log.warn("spool did not close cleanly: {}", e.toString());
+        } finally {
+            try {
+                lock.release();
+                lockChannel.close();
+            } catch (IOException e) {
+                log.warn("spool directory lock not released: {}", e.toString());
+            }
         }
     }
 }

@@ -9,8 +9,9 @@ import java.time.Duration;
  * @param dir where segment files, the checkpoint and the lock live; one edge process per dir
  * @param maxBytes undelivered bytes allowed before new calls are refused
  * @param segmentBytes size at which a new segment file is started
- * @param fsyncInterval how often appended data is forced to disk; appends themselves never wait
- *     for it, so a process crash loses nothing and a power loss at most this interval
+ * @param fsyncInterval how often appended data is forced to disk, on a thread of its own: appends
+ *     do not wait for it (save when a full segment is closed), a process crash loses nothing, and
+ *     a power loss about this interval plus the fsync's own time
  */
 public record SpoolOptions(Path dir, long maxBytes, long segmentBytes, Duration fsyncInterval) {
     public SpoolOptions {

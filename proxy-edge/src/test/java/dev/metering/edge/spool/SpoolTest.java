@@ -140,7 +140,7 @@ class SpoolTest {
     }
 
     @Test
-    void closeWritesForcesAndStopsBothThreads() throws Exception {
+    void closeStopsBothThreadsAndKeepsWhatWasWritten() throws Exception {
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             spool.append(payload(1)).get(10, TimeUnit.SECONDS);
             assertThat(spoolThreads()).contains("spool-writer", "spool-syncer");
