@@ -68,7 +68,8 @@ final class UserLedger {
     QuotaState state;
     long inFlightMicros;
     private final Map<String, Unlocated> unlocated = new HashMap<>();
-    // Calls Kafka stored and no state covers yet, oldest first; allocated on first use, released when empty.
+    // Calls Kafka stored and no state covers yet, oldest first; allocated on first use, released
+    // when a backlog of more than 64 is gone.
     private long[] offsets;
     private long[] micros;
     private long[] epochDays;
@@ -128,7 +129,7 @@ final class UserLedger {
             }
         }
         located = kept;
-        if (located == 0) {
+        if (located == 0 && offsets != null && offsets.length > 64) { // a backlog is gone: give its room back
             offsets = null;
             micros = null;
             epochDays = null;
