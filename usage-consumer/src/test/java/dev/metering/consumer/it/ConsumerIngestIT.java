@@ -18,13 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,6 +36,7 @@ import dev.metering.model.money.Micros;
 import dev.metering.testkit.InfraTest;
 import dev.metering.testkit.TestDatabase;
 import dev.metering.testkit.TestInfra;
+import dev.metering.testkit.TopicReader;
 
 /** The consumer against a real broker and PostgreSQL: exact counts, dead letters, summary, replay. */
 class ConsumerIngestIT {
@@ -74,7 +70,7 @@ class ConsumerIngestIT {
                     .until(() -> Ledger.rows(db) >= events.size());
             Ledger.assertExact(db, events);
 
-            List<ConsumerRecord<String, byte[]>> dead = readAll(infra.kafkaBootstrapServers(), topic + ".dlq", 3);
+            List<ConsumerRecord<String, byte[]>> dead = TopicReader.atLeast(infra.kafkaBootstrapServers(), topic + ".dlq", 3);
             assertThat(dead).hasSize(3);
             assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader("dlq-reason")).isNotNull());
             List<String> reasons = dead.stream()
@@ -216,25 +212,6 @@ class ConsumerIngestIT {
         }
         Map<String, BigDecimal[]> out = new HashMap<>();
         micros.forEach((u, m) -> out.put(u, new BigDecimal[] {Micros.toUsd(m[0]), Micros.toUsd(m[1]), Micros.toUsd(m[2])}));
-        return out;
-    }
-
-    static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic, int atLeast) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p)) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (out.size() < atLeast && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
         return out;
     }
 }
