@@ -57,7 +57,7 @@ final class IngestionBench {
      */
     static List<UsageEvent> events(int n, long seed) {
         Random r = new Random(seed);
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // as edges stamp events
+        Instant now = UsageEvent.occurredNow();
         String[] models = {"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-6"};
         List<UsageEvent> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

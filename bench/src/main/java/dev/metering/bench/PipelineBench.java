@@ -6,8 +6,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -228,8 +226,7 @@ final class PipelineBench {
     }
 
     private static UsageEvent event(String user, long cost) {
-        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS); // as edges stamp events
-        return new UsageEvent(UUID.randomUUID().toString(), at, user, null, "claude-sonnet-4-5", 200, false,
+        return new UsageEvent(UUID.randomUUID().toString(), UsageEvent.occurredNow(), user, null, "claude-sonnet-4-5", 200, false,
                 10, 10, 0, 0, cost, "2025-10-01", "bench", 1, Outcome.COMPLETED);
     }
 

@@ -23,8 +23,10 @@ public final class TopicReader {
 
     /** Every record up to the topic's end as of this call (waiting at most 20 s). */
     public static List<ConsumerRecord<String, byte[]>> toEnd(String bootstrap, String topic) {
-        return read(bootstrap, topic, (consumer, end) -> end.entrySet().stream()
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        read(bootstrap, topic, out, (consumer, end) -> end.entrySet().stream()
                 .allMatch(e -> consumer.position(e.getKey()) >= e.getValue()));
+        return out;
     }
 
     /** Records until at least {@code count} were read, for records still being written (waiting at most 20 s). */
@@ -34,13 +36,7 @@ public final class TopicReader {
         return out;
     }
 
-    private static List<ConsumerRecord<String, byte[]>> read(String bootstrap, String topic,
-            BiPredicate<KafkaConsumer<String, byte[]>, Map<TopicPartition, Long>> done) {
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        read(bootstrap, topic, out, done);
-        return out;
-    }
-
+    /** Reads from the beginning into {@code out} until {@code done} (given the end offsets) or 20 s. */
     private static void read(String bootstrap, String topic, List<ConsumerRecord<String, byte[]>> out,
             BiPredicate<KafkaConsumer<String, byte[]>, Map<TopicPartition, Long>> done) {
         Properties p = new Properties();

@@ -76,6 +76,6 @@ public final class CallOutcomeRecorder {
 
     /** A model name an event can carry: see {@link UsageEvent#isStorableText}. */
     private static boolean usable(String model) {
-        return model != null && !model.isBlank() && UsageEvent.isStorableText(model, UsageEvent.MAX_MODEL);
+        return UsageEvent.isStorableText(model, UsageEvent.MAX_MODEL) && !model.isBlank();
     }
 }

@@ -13,6 +13,7 @@ import dev.metering.edge.upstream.UpstreamClient;
 import dev.metering.edge.upstream.UpstreamListener;
 import dev.metering.edge.usage.CapturedUsage;
 import dev.metering.model.event.Outcome;
+import dev.metering.model.event.UsageEvent;
 import dev.metering.quota.Reservation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -91,8 +92,7 @@ public final class ProxyCall implements UpstreamListener {
         this.facts = facts;
         this.keepAlive = keepAlive;
         this.receivedNanos = receivedNanos;
-        // Microseconds, as PostgreSQL keeps them: the ledger then holds the event's own time, not a rounding of it.
-        this.startedAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        this.startedAt = UsageEvent.occurredNow();
         this.onDone = onDone;
         this.reservation = reservation;
         this.streamResponse = facts.stream();

@@ -1,6 +1,7 @@
 package dev.metering.model.event;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -98,6 +99,15 @@ public record UsageEvent(
             }
         }
         return true;
+    }
+
+    /**
+     * The time to stamp on an event made now: to the microsecond, as PostgreSQL keeps times, so
+     * the ledger holds the event's own time rather than a rounding of it (and the consumer can
+     * roll a batch up from its own sums).
+     */
+    public static Instant occurredNow() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
     /**

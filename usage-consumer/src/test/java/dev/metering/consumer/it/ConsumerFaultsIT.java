@@ -35,7 +35,7 @@ class ConsumerFaultsIT {
     void consumerKilledMidBatchCountsEveryEventExactlyOnceAfterRestart(TestInfra infra) throws Exception {
         String topic = infra.createTopic("usage-events", 3, Map.of());
         TestDatabase db = infra.newDatabase();
-        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS); // as edges stamp events
+        Instant now = UsageEvent.occurredNow();
         List<UsageEvent> events = Events.many(20_000, List.of("alice", "bob", "carol", "dave", "erin"),
                 List.of(now, now.minus(1, ChronoUnit.DAYS), now.minus(40, ChronoUnit.DAYS)), 7);
         Events.produce(infra.kafkaBootstrapServers(), topic, events);
@@ -77,7 +77,7 @@ class ConsumerFaultsIT {
         try {
             pg.createDatabase("usage");
             TestDatabase db = new TestDatabase("usage", pg.jdbcUrl("usage"), EmbeddedPostgres.SUPERUSER, "");
-            Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS); // as edges stamp events
+            Instant now = UsageEvent.occurredNow();
             List<UsageEvent> events = Events.many(8000, List.of("alice", "bob", "carol"), List.of(now), 11);
             try (UsageConsumer consumer = ConsumerFixture.start(ConsumerFixture.env(infra, db, topic))) {
                 CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {

@@ -165,8 +165,7 @@ class ConsumerIngestIT {
         for (int i = 0; i < 60; i++) {
             users.add("user-" + i);
         }
-        List<UsageEvent> events = Events.many(6000, users,
-                List.of(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS)), 7);
+        List<UsageEvent> events = Events.many(6000, users, List.of(UsageEvent.occurredNow()), 7);
         Map<String, String> env = ConsumerFixture.env(infra, db, topic);
         env.put("METERING_CONSUMER_THREADS", "3");
         env.put("METERING_BATCH_MAX", "500");
