@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,9 @@ import dev.metering.model.key.ProxyKeys;
  * Edge overhead: the same open-loop load, at each rate, straight to a fast fake upstream and
  * through an edge (its own process, on a real broker) to that upstream, interleaved; the
  * difference is what the edge adds. Also the edge's CPU and memory at each rate, and how much of
- * the machine the hypervisor stole meanwhile.
+ * the machine the hypervisor stole meanwhile. With {@code versus} flags or a {@code versusJar}, a
+ * second edge ("edge B") runs with those flags added, or from that jar, and takes its turns too, so
+ * a change can be measured against the edge without it, on the same machine at the same time.
  */
 final class EdgeOverheadBench {
     private static final String SECRET = "bench-shared-secret";
@@ -33,138 +36,196 @@ final class EdgeOverheadBench {
     private EdgeOverheadBench() {
     }
 
-    static void run(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds, double maxSteal)
-            throws Exception {
+    static void run(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds, double maxSteal,
+            String versus, Path versusJar) throws Exception {
         Path work = Files.createTempDirectory("bench-edge");
+        String opts = System.getenv("BENCH_EDGE_JAVA_OPTS"); // replaces the default: another GC, a JFR recording
+        String javaOpts = opts == null || opts.isBlank() ? EDGE_JAVA_OPTS : opts.trim();
+        List<Process> processes = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0, true);
                 FastUpstream upstream = FastUpstream.start(1)) {
             Topics.ensure(kafka.bootstrapServers(), List.of(Topics.usageEvents("usage-events", Topics.Layout.DEFAULT),
                     Topics.quotaState("quota-state", Topics.Layout.DEFAULT)), Duration.ofSeconds(30));
-            int port = FreePorts.pick();
-            Process edgeProcess = startEdge(meteringJar, port, upstream.url(), kafka.bootstrapServers(),
-                    work.resolve("spool"));
-            try {
-                URI edgeUrl = URI.create("http://127.0.0.1:" + port);
-                EdgeProcess edge = new EdgeProcess(edgeProcess, edgeUrl);
-                Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
+            List<EdgeProcess> edges = new ArrayList<>();
+            List<String> edgeFlags = new ArrayList<>(List.of(javaOpts));
+            List<Path> edgeJars = new ArrayList<>(List.of(meteringJar));
+            boolean versusEdge = !versus.isBlank() || versusJar != null;
+            if (versusEdge) {
+                edgeFlags.add((javaOpts + " " + versus).trim());
+                edgeJars.add(versusJar == null ? meteringJar : versusJar);
+            }
+            for (int i = 0; i < edgeFlags.size(); i++) {
+                int port = FreePorts.pick();
+                Process p = startEdge(edgeJars.get(i), edgeFlags.get(i), port, upstream.url(), kafka.bootstrapServers(),
+                        work.resolve("spool-" + i), "bench-edge-" + i);
+                processes.add(p);
+                edges.add(new EdgeProcess(p, URI.create("http://127.0.0.1:" + port)));
+            }
+            Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
+            System.out.println();
+            System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that take turns "
+                    + "between the paths; open loop, latency from the due time)");
+            System.out.println();
+            if (versusEdge) {
+                System.out.println("\"edge\" is `" + meteringJar + "` run with `" + javaOpts + "`; \"edge B\" is `"
+                        + edgeJars.get(1) + "` run with `" + edgeFlags.get(1) + "`.");
                 System.out.println();
-                System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that alternate "
-                        + "between the paths; open loop, latency from the due time)");
-                System.out.println();
-                System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | edge CPU % "
-                        + "| edge RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
-                System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-                for (String kind : kinds) {
-                    byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
-                            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
-                            .getBytes(StandardCharsets.UTF_8);
-                    try (OpenLoopLoad direct = new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512);
-                            OpenLoopLoad viaEdge = new OpenLoopLoad(edgeUrl, "/v1/messages", body, auth, 512)) {
-                        // Warm both paths (JIT, connection pools) before anything is recorded: the
-                        // edge is a fresh JVM, and its compiler threads would otherwise share the two
-                        // cores with the first measured runs.
-                        direct.run(1000, 5000);
-                        viaEdge.run(1000, 20_000);
-                        for (int rate : rates) {
-                            measure(kind, rate, seconds, maxSteal, direct, viaEdge, edge);
-                        }
+            }
+            System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | edge CPU % "
+                    + "| edge RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            for (String kind : kinds) {
+                byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
+                        .getBytes(StandardCharsets.UTF_8);
+                List<Route> routes = new ArrayList<>();
+                try {
+                    routes.add(new Route("direct", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512), null));
+                    for (int i = 0; i < edges.size(); i++) {
+                        EdgeProcess edge = edges.get(i);
+                        routes.add(new Route(i == 0 ? "edge" : "edge B",
+                                new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge));
+                    }
+                    // Warm every path (JIT, connection pools) before anything is recorded: an edge
+                    // is a fresh JVM, and its compiler threads would otherwise share the two cores
+                    // with the first measured runs.
+                    for (Route r : routes) {
+                        r.load().run(1000, r.edge() == null ? 5000 : 20_000);
+                    }
+                    for (int rate : rates) {
+                        measure(kind, rate, seconds, maxSteal, routes);
+                    }
+                } finally {
+                    for (Route r : routes) {
+                        r.load().close();
                     }
                 }
-            } finally {
-                edgeProcess.destroy();
-                edgeProcess.waitFor(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            for (Process p : processes) {
+                p.destroy();
+                p.waitFor(60, TimeUnit.SECONDS);
             }
         }
         dev.metering.infra.Directories.deleteRecursively(work);
     }
 
-    /**
-     * What one set of slice pairs measured: both paths, and meanwhile the edge's CPU (during its
-     * slices), its JVM's allocation and GC pauses (over the whole pairs), and the machine's steal.
-     */
-    private static final class Tally {
-        OpenLoopLoad.Result direct = OpenLoopLoad.Result.empty();
-        OpenLoopLoad.Result edge = OpenLoopLoad.Result.empty();
-        double edgeCpuSeconds;
-        double edgeWallSeconds;
+    /** A way for the load to go: straight to the upstream ({@code edge} null), or through an edge. */
+    private record Route(String name, OpenLoopLoad load, EdgeProcess edge) {
+    }
+
+    /** What one route measured in one round: latencies, and for an edge its CPU during its slice and its JVM's totals over the round. */
+    private record Slice(OpenLoopLoad.Result result, double cpuSeconds, double wallSeconds, EdgeProcess.JvmTotals jvm) {
+    }
+
+    /** What one route measured over a set of rounds. */
+    private static final class RouteTally {
+        OpenLoopLoad.Result result = OpenLoopLoad.Result.empty();
+        double cpuSeconds;
+        double wallSeconds;
         EdgeProcess.JvmTotals jvm = new EdgeProcess.JvmTotals(0, 0, 0);
-        double stealPercentSum;
-        int pairs;
 
-        void add(Pair p) {
-            direct = direct.plus(p.direct);
-            edge = edge.plus(p.edge);
-            edgeCpuSeconds += p.edgeCpuSeconds;
-            edgeWallSeconds += p.edgeWallSeconds;
-            jvm = new EdgeProcess.JvmTotals(jvm.allocatedBytes() + p.jvm.allocatedBytes(),
-                    jvm.gcPauses() + p.jvm.gcPauses(), jvm.gcPauseSeconds() + p.jvm.gcPauseSeconds());
-            stealPercentSum += p.stealPercent;
-            pairs++;
-        }
-
-        void print(String kind, int rate, String label, EdgeProcess process) throws Exception {
-            String steal = String.format("%.0f", stealPercentSum / Math.max(1, pairs));
-            long calls = edge.ok() + edge.errors();
-            row(kind, rate, "direct" + label, direct, "", "", "", "", steal);
-            row(kind, rate, "edge" + label, edge, String.format("%.0f", edgeCpuSeconds / edgeWallSeconds * 100),
-                    String.format("%.0f", process.rssMiB()),
-                    String.format("%.1f", jvm.allocatedBytes() / 1024 / Math.max(1, calls)),
-                    String.format("%d (%.0f)", jvm.gcPauses(), jvm.gcPauseSeconds() * 1000), steal);
-            System.out.printf("| %s | %d | **added**%s | %s | %s | %s | | | | | | | | |%n", kind, rate, label,
-                    diff(edge, direct, 50), diff(edge, direct, 99), diff(edge, direct, 99.9));
+        void add(Slice s) {
+            result = result.plus(s.result);
+            cpuSeconds += s.cpuSeconds;
+            wallSeconds += s.wallSeconds;
+            jvm = jvm.plus(s.jvm);
         }
     }
 
-    /** One pair of slices, one per path. */
-    private record Pair(OpenLoopLoad.Result direct, OpenLoopLoad.Result edge, double edgeCpuSeconds,
-            double edgeWallSeconds, EdgeProcess.JvmTotals jvm, double stealPercent) {
+    /** A set of rounds: every route's tally, and the machine's steal during them. */
+    private static final class Tally {
+        final List<RouteTally> routes = new ArrayList<>();
+        double stealPercentSum;
+        int rounds;
+
+        Tally(int routeCount) {
+            for (int i = 0; i < routeCount; i++) {
+                routes.add(new RouteTally());
+            }
+        }
+
+        void add(List<Slice> round, double stealPercent) {
+            for (int i = 0; i < round.size(); i++) {
+                routes.get(i).add(round.get(i));
+            }
+            stealPercentSum += stealPercent;
+            rounds++;
+        }
+
+        void print(String kind, int rate, String label, List<Route> paths) throws Exception {
+            String steal = String.format("%.0f", stealPercentSum / Math.max(1, rounds));
+            OpenLoopLoad.Result direct = routes.get(0).result;
+            row(kind, rate, "direct" + label, direct, "", "", "", "", steal);
+            for (int i = 1; i < paths.size(); i++) {
+                RouteTally t = routes.get(i);
+                long calls = t.result.ok() + t.result.errors();
+                row(kind, rate, paths.get(i).name() + label, t.result, String.format("%.0f", t.cpuSeconds / t.wallSeconds * 100),
+                        String.format("%.0f", paths.get(i).edge().rssMiB()),
+                        String.format("%.1f", t.jvm.allocatedBytes() / 1024 / Math.max(1, calls)),
+                        String.format("%d (%.0f)", t.jvm.gcPauses(), t.jvm.gcPauseSeconds() * 1000), steal);
+            }
+            for (int i = 1; i < paths.size(); i++) {
+                OpenLoopLoad.Result edge = routes.get(i).result;
+                String by = paths.size() > 2 ? " by " + paths.get(i).name() : "";
+                System.out.printf("| %s | %d | **added**%s%s | %s | %s | %s | | | | | | | | |%n", kind, rate, by, label,
+                        diff(edge, direct, 50), diff(edge, direct, 99), diff(edge, direct, 99.9));
+            }
+        }
     }
 
     /**
-     * Both paths at one rate, in pairs of one-second slices whose order alternates (direct then
-     * edge, edge then direct, ...), so that both meet the same machine: on a shared host a burst
-     * of stolen CPU would otherwise land on one path's run and not the other's. With
-     * {@code maxSteal} > 0 the pairs during which the hypervisor stole at most that share of the
-     * CPU are also reported on their own, and pairs are added (up to four times {@code seconds})
-     * until {@code seconds} of them are quiet.
+     * Every route at one rate, in rounds of one-second slices, one per route, whose order turns
+     * each round (direct then edge, edge then direct, ...; with three routes each takes each place
+     * in turn), so that all meet the same machine: on a shared host a burst of stolen CPU would
+     * otherwise land on one route's run and not another's. With {@code maxSteal} > 0 the rounds
+     * during which the hypervisor stole at most that share of the CPU are also reported on their
+     * own, and rounds are added (up to four times {@code seconds}) until {@code seconds} of them
+     * are quiet.
      */
-    private static void measure(String kind, int rate, int seconds, double maxSteal, OpenLoopLoad direct,
-            OpenLoopLoad viaEdge, EdgeProcess edge) throws Exception {
-        Tally all = new Tally();
-        Tally quiet = new Tally();
-        int maxPairs = maxSteal > 0 ? 4 * seconds : seconds;
-        while (all.pairs < maxPairs && (maxSteal > 0 ? quiet.pairs < seconds : all.pairs < seconds)) {
-            EdgeProcess.JvmTotals jvm0 = edge.jvm();
+    private static void measure(String kind, int rate, int seconds, double maxSteal, List<Route> routes)
+            throws Exception {
+        int n = routes.size();
+        Tally all = new Tally(n);
+        Tally quiet = new Tally(n);
+        int maxRounds = maxSteal > 0 ? 4 * seconds : seconds;
+        while (all.rounds < maxRounds && (maxSteal > 0 ? quiet.rounds < seconds : all.rounds < seconds)) {
+            List<EdgeProcess.JvmTotals> jvm0 = new ArrayList<>();
+            for (Route r : routes) {
+                jvm0.add(r.edge() == null ? null : r.edge().jvm());
+            }
             ProcessStats.MachineTicks ticks0 = ProcessStats.MachineTicks.now();
-            OpenLoopLoad.Result d = null;
-            OpenLoopLoad.Result e = null;
-            double cpu = 0;
-            double wall = 0;
-            for (int turn = 0; turn < 2; turn++) {
-                if ((all.pairs + turn) % 2 == 0) {
-                    d = direct.run(rate, 1000);
-                } else {
-                    double cpu0 = edge.cpuSeconds();
-                    long t0 = System.nanoTime();
-                    e = viaEdge.run(rate, 1000);
-                    cpu = edge.cpuSeconds() - cpu0;
-                    wall = (System.nanoTime() - t0) / 1e9;
-                }
+            OpenLoopLoad.Result[] results = new OpenLoopLoad.Result[n];
+            double[] cpu = new double[n];
+            double[] wall = new double[n];
+            for (int turn = 0; turn < n; turn++) {
+                int i = (all.rounds + turn) % n;
+                EdgeProcess edge = routes.get(i).edge();
+                double cpu0 = edge == null ? 0 : edge.cpuSeconds();
+                long t0 = System.nanoTime();
+                results[i] = routes.get(i).load().run(rate, 1000);
+                wall[i] = (System.nanoTime() - t0) / 1e9;
+                cpu[i] = edge == null ? 0 : edge.cpuSeconds() - cpu0;
             }
             double steal = ProcessStats.MachineTicks.now().stealPercentSince(ticks0);
-            Pair pair = new Pair(d, e, cpu, wall, edge.jvm().minus(jvm0), steal);
-            all.add(pair);
+            List<Slice> round = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                EdgeProcess edge = routes.get(i).edge();
+                round.add(new Slice(results[i], cpu[i], wall[i],
+                        edge == null ? new EdgeProcess.JvmTotals(0, 0, 0) : edge.jvm().minus(jvm0.get(i))));
+            }
+            all.add(round, steal);
             if (maxSteal > 0 && steal <= maxSteal) {
-                quiet.add(pair);
+                quiet.add(round, steal);
             }
         }
-        all.print(kind, rate, maxSteal > 0 ? ", all " + all.pairs + " s" : "", edge);
+        all.print(kind, rate, maxSteal > 0 ? ", all " + all.rounds + " s" : "", routes);
         if (maxSteal > 0) {
-            if (quiet.pairs == 0) {
-                System.out.printf("| %s | %d | no quiet pair (steal ≤ %.0f %%) in %d s | | | | | | | | | | | |%n", kind, rate,
-                        maxSteal, all.pairs);
+            if (quiet.rounds == 0) {
+                System.out.printf("| %s | %d | no quiet round (steal ≤ %.0f %%) in %d s | | | | | | | | | | | |%n", kind, rate,
+                        maxSteal, all.rounds);
             } else {
-                quiet.print(kind, rate, String.format(", quiet %d s (steal ≤ %.0f %%)", quiet.pairs, maxSteal), edge);
+                quiet.print(kind, rate, String.format(", quiet %d s (steal ≤ %.0f %%)", quiet.rounds, maxSteal), routes);
             }
         }
     }
@@ -186,7 +247,8 @@ final class EdgeOverheadBench {
                 - b.latencyMicros().getValueAtPercentile(percentile)) / 1000.0);
     }
 
-    private static Process startEdge(Path jar, int port, URI upstream, String bootstrap, Path spool) throws Exception {
+    private static Process startEdge(Path jar, String javaOpts, int port, URI upstream, String bootstrap, Path spool,
+            String edgeId) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new java.util.ArrayList<>();
         String cpus = System.getenv("BENCH_EDGE_CPUS"); // e.g. "1": the edge alone on that core (taskset)
@@ -194,8 +256,7 @@ final class EdgeOverheadBench {
             cmd.addAll(List.of("taskset", "-c", cpus.trim()));
         }
         cmd.add(java);
-        String opts = System.getenv("BENCH_EDGE_JAVA_OPTS"); // replaces the default: another GC, a JFR recording
-        cmd.addAll(List.of((opts == null || opts.isBlank() ? EDGE_JAVA_OPTS : opts).trim().split("\\s+")));
+        cmd.addAll(List.of(javaOpts.split("\\s+")));
         cmd.addAll(List.of("-jar", jar.toString(), "edge"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("PROXY_PORT", Integer.toString(port));
@@ -204,7 +265,7 @@ final class EdgeOverheadBench {
         pb.environment().put("PROXY_SHARED_SECRET", SECRET);
         pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         pb.environment().put("PROXY_SPOOL_DIR", spool.toString());
-        pb.environment().put("PROXY_EDGE_ID", "bench-edge");
+        pb.environment().put("PROXY_EDGE_ID", edgeId);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(Files.createTempFile("bench-edge", ".log").toFile());
         Process p = pb.start();

@@ -18,15 +18,27 @@ final class EdgeProcess {
             return new JvmTotals(allocatedBytes - earlier.allocatedBytes, gcPauses - earlier.gcPauses,
                     gcPauseSeconds - earlier.gcPauseSeconds);
         }
+
+        JvmTotals plus(JvmTotals more) {
+            return new JvmTotals(allocatedBytes + more.allocatedBytes, gcPauses + more.gcPauses,
+                    gcPauseSeconds + more.gcPauseSeconds);
+        }
     }
 
     private final Process process;
+    private final URI base;
     private final URI metrics;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     EdgeProcess(Process process, URI base) {
         this.process = process;
+        this.base = base;
         this.metrics = base.resolve("/metrics");
+    }
+
+    /** Where the edge listens. */
+    URI base() {
+        return base;
     }
 
     double cpuSeconds() throws IOException {
