@@ -30,7 +30,7 @@ public final class BenchMain {
             }
             default -> {
                 System.err.println("usage: bench.jar edge|ingest|pipeline|jmh|all [--kinds json,stream] [--rates 500,1000,2000,4000] "
-                        + "[--seconds 10] [--max-steal 5] [--versus 'JVM FLAGS'] [--versus-jar OTHER.jar] [--jar distro/target/metering.jar] [--events 300000] [--baseline 20000] "
+                        + "[--seconds 10] [--max-steal 5] [--versus-opts 'JVM FLAGS'] [--versus-jar OTHER.jar] [--jar distro/target/metering.jar] [--events 300000] [--baseline 20000] "
                         + "[--warmup EVENTS] [--threads 2] [--batch 5000] [--passes 3] [--rate 1000] [--samples 100]");
                 System.exit(2);
             }
@@ -49,7 +49,7 @@ public final class BenchMain {
         }
         EdgeOverheadBench.run(Path.of(opt(opts, "--jar", "distro/target/metering.jar")), kinds, rates,
                 Integer.parseInt(opt(opts, "--seconds", "10")), Double.parseDouble(opt(opts, "--max-steal", "0")),
-                opt(opts, "--versus", ""), opts.contains("--versus-jar") ? Path.of(opt(opts, "--versus-jar", "")) : null);
+                opt(opts, "--versus-opts", ""), opts.contains("--versus-jar") ? Path.of(opt(opts, "--versus-jar", "")) : null);
     }
 
     private static void ingest(List<String> opts) throws Exception {

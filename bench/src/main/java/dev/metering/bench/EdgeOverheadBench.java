@@ -24,20 +24,21 @@ import dev.metering.model.key.ProxyKeys;
  * Edge overhead: the same open-loop load, at each rate, straight to a fast fake upstream and
  * through an edge (its own process, on a real broker) to that upstream, interleaved; the
  * difference is what the edge adds. Also the edge's CPU and memory at each rate, and how much of
- * the machine the hypervisor stole meanwhile. With {@code versus} flags or a {@code versusJar}, a
- * second edge ("edge B") runs with those flags added, or from that jar, and takes its turns too, so
- * a change can be measured against the edge without it, on the same machine at the same time.
+ * the machine the hypervisor stole meanwhile. With {@code versusOpts} (JVM flags) or a
+ * {@code versusJar}, a second edge ("edge B") runs with those flags instead, or from that jar, and
+ * takes its turns too, so a change can be measured against the edge without it, on the same
+ * machine at the same time.
  */
 final class EdgeOverheadBench {
     private static final String SECRET = "bench-shared-secret";
     /** The edge's JVM flags unless {@code BENCH_EDGE_JAVA_OPTS} says otherwise. */
-    static final String EDGE_JAVA_OPTS = "-Xms256m -Xmx512m -XX:+UseParallelGC";
+    static final String EDGE_JAVA_OPTS = "-Xms512m -Xmx512m -XX:+UseParallelGC";
 
     private EdgeOverheadBench() {
     }
 
     static void run(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds, double maxSteal,
-            String versus, Path versusJar) throws Exception {
+            String versusOpts, Path versusJar) throws Exception {
         Path work = Files.createTempDirectory("bench-edge");
         String opts = System.getenv("BENCH_EDGE_JAVA_OPTS"); // replaces the default: another GC, a JFR recording
         String javaOpts = opts == null || opts.isBlank() ? EDGE_JAVA_OPTS : opts.trim();
@@ -49,9 +50,9 @@ final class EdgeOverheadBench {
             List<EdgeProcess> edges = new ArrayList<>();
             List<String> edgeFlags = new ArrayList<>(List.of(javaOpts));
             List<Path> edgeJars = new ArrayList<>(List.of(meteringJar));
-            boolean versusEdge = !versus.isBlank() || versusJar != null;
+            boolean versusEdge = !versusOpts.isBlank() || versusJar != null;
             if (versusEdge) {
-                edgeFlags.add((javaOpts + " " + versus).trim());
+                edgeFlags.add(versusOpts.isBlank() ? javaOpts : versusOpts.trim());
                 edgeJars.add(versusJar == null ? meteringJar : versusJar);
             }
             for (int i = 0; i < edgeFlags.size(); i++) {
@@ -88,9 +89,13 @@ final class EdgeOverheadBench {
                     }
                     // Warm every path (JIT, connection pools) before anything is recorded: an edge
                     // is a fresh JVM, and its compiler threads would otherwise share the two cores
-                    // with the first measured runs.
+                    // with the first measured runs. A minute, because the edge's first minute also
+                    // holds GC work an edge that has run for days has long done: its first young
+                    // collections copy its long-lived data (about 15 MB) until it is tenured, at
+                    // 10-20 ms each instead of 2 ms, and metaspace fills up once, which costs a full
+                    // collection (a 77 ms pause, seen at 49 s with -Xlog:gc).
                     for (Route r : routes) {
-                        r.load().run(1000, r.edge() == null ? 5000 : 20_000);
+                        r.load().run(1000, r.edge() == null ? 5000 : 60_000);
                     }
                     for (int rate : rates) {
                         measure(kind, rate, seconds, maxSteal, routes);
@@ -118,9 +123,13 @@ final class EdgeOverheadBench {
     private record Slice(OpenLoopLoad.Result result, double cpuSeconds, double wallSeconds, EdgeProcess.JvmTotals jvm) {
     }
 
+    private static final double[] PERCENTILES = {50, 99, 99.9};
+
     /** What one route measured over a set of rounds. */
     private static final class RouteTally {
         OpenLoopLoad.Result result = OpenLoopLoad.Result.empty();
+        /** Per round, this route's p50, p99 and p99.9 minus the direct route's, in ms. */
+        final List<double[]> addedPerRound = new ArrayList<>();
         double cpuSeconds;
         double wallSeconds;
         EdgeProcess.JvmTotals jvm = new EdgeProcess.JvmTotals(0, 0, 0);
@@ -146,8 +155,15 @@ final class EdgeOverheadBench {
         }
 
         void add(List<Slice> round, double stealPercent) {
+            Histogram direct = round.get(0).result().latencyMicros();
             for (int i = 0; i < round.size(); i++) {
                 routes.get(i).add(round.get(i));
+                Histogram h = round.get(i).result().latencyMicros();
+                double[] added = new double[PERCENTILES.length];
+                for (int p = 0; p < PERCENTILES.length; p++) {
+                    added[p] = (h.getValueAtPercentile(PERCENTILES[p]) - direct.getValueAtPercentile(PERCENTILES[p])) / 1000.0;
+                }
+                routes.get(i).addedPerRound.add(added);
             }
             stealPercentSum += stealPercent;
             rounds++;
@@ -170,6 +186,12 @@ final class EdgeOverheadBench {
                 String by = paths.size() > 2 ? " by " + paths.get(i).name() : "";
                 System.out.printf("| %s | %d | **added**%s%s | %s | %s | %s | | | | | | | | |%n", kind, rate, by, label,
                         diff(edge, direct, 50), diff(edge, direct, 99), diff(edge, direct, 99.9));
+            }
+            for (int i = 1; i < paths.size(); i++) {
+                String by = paths.size() > 2 ? " by " + paths.get(i).name() : "";
+                List<double[]> perRound = routes.get(i).addedPerRound;
+                System.out.printf("| %s | %d | added%s%s, median of the %d rounds | %s | %s | %s | | | | | | | | |%n", kind, rate,
+                        by, label, perRound.size(), median(perRound, 0), median(perRound, 1), median(perRound, 2));
             }
         }
     }
@@ -240,6 +262,13 @@ final class EdgeOverheadBench {
 
     private static String ms(Histogram h, double percentile) {
         return String.format("%.3f", h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    /** The median of one column of per-round differences, signed. */
+    private static String median(List<double[]> perRound, int column) {
+        double[] v = perRound.stream().mapToDouble(d -> d[column]).sorted().toArray();
+        double m = v.length == 0 ? 0 : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return String.format("%+.3f", m);
     }
 
     private static String diff(OpenLoopLoad.Result a, OpenLoopLoad.Result b, double percentile) {

@@ -18,6 +18,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 /** The edge's Netty server: event loops, the listening socket and the open client connections. */
@@ -55,8 +56,10 @@ public final class EdgeServer {
     public static EdgeServer start(EdgeConfig config, ProxyRoute proxy, AdminRoute admin, InstanceRoutes instances,
             PrometheusMeterRegistry registry,
             Draining draining, Supplier<String> healthJson, java.util.function.BooleanSupplier ready) {
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("edge-accept"),
+                NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("edge-io"),
+                NioIoHandler.newFactory()); // 0: Netty's default, two per core
         ChannelGroup clients = new DefaultChannelGroup("edge-clients", GlobalEventExecutor.INSTANCE);
         InFlightCalls inFlight = new InFlightCalls();
         EdgeRoutes routes = new EdgeRoutes(proxy, admin, instances, inFlight, registry, healthJson, ready, draining::get);

@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -136,6 +140,53 @@ class SpoolTest {
         assertThat(countSegments()).isEqualTo(1);
         try (Spool reopened = Spool.open(options(8 << 20, 64 << 10))) {
             assertThat(reopened.pendingBytes()).isZero();
+        }
+    }
+
+    @Test
+    void appendsFromManyThreadsAtOnceAreAllKeptEachThreadsInItsOrder() throws Exception {
+        int threads = 4; // as many as the edge has event loops on two cores
+        int perThread = 1500;
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<List<CompletableFuture<Long>>>> appending = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                appending.add(pool.submit(() -> {
+                    go.await();
+                    List<CompletableFuture<Long>> done = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        done.add(spool.append(("{\"t\":" + thread + ",\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+                    }
+                    return done;
+                }));
+            }
+            go.countDown();
+            for (Future<List<CompletableFuture<Long>>> f : appending) {
+                long previousEnd = 0;
+                for (CompletableFuture<Long> done : f.get(30, TimeUnit.SECONDS)) {
+                    long end = done.get(30, TimeUnit.SECONDS);
+                    assertThat(end).isGreaterThan(previousEnd); // one thread's records in its order
+                    previousEnd = end;
+                }
+            }
+            pool.shutdown();
+            int[] next = new int[threads];
+            int records = 0;
+            long pos = spool.ackedPosition();
+            while (pos < spool.writtenPosition()) { // across segments rolled under concurrent appends
+                Spool.Batch b = spool.read(pos, 1000, 1 << 20, 0);
+                for (String text : texts(b)) {
+                    int t = Integer.parseInt(text.substring(5, text.indexOf(',')));
+                    assertThat(text).isEqualTo("{\"t\":" + t + ",\"i\":" + next[t] + "}");
+                    next[t]++;
+                    records++;
+                }
+                pos = b.endPos();
+            }
+            assertThat(records).isEqualTo(threads * perThread);
+            assertThat(countSegments()).isGreaterThan(1);
         }
     }
 
