@@ -62,18 +62,23 @@ final class EdgeOverheadBench {
                 processes.add(p);
                 edges.add(new EdgeProcess(p, URI.create("http://127.0.0.1:" + port)));
             }
+            int relayPort = FreePorts.pick();
+            Process relay = startRelay(javaOpts, relayPort, upstream.url());
+            processes.add(relay);
             Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
             System.out.println();
             System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that take turns "
                     + "between the paths; open loop, latency from the due time)");
             System.out.println();
+            System.out.println("\"relay\" is a proxy that only relays (`RelayProxy`: the same Netty and event loops, no "
+                    + "metering), run with the edge's flags: what any proxy in between costs on this machine.");
             if (versusEdge) {
                 System.out.println("\"edge\" is `" + meteringJar + "` run with `" + javaOpts + "`; \"edge B\" is `"
                         + edgeJars.get(1) + "` run with `" + edgeFlags.get(1) + "`.");
-                System.out.println();
             }
-            System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | edge CPU % "
-                    + "| edge RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
+            System.out.println();
+            System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | proxy CPU % "
+                    + "| proxy RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for (String kind : kinds) {
                 byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
@@ -81,21 +86,24 @@ final class EdgeOverheadBench {
                         .getBytes(StandardCharsets.UTF_8);
                 List<Route> routes = new ArrayList<>();
                 try {
-                    routes.add(new Route("direct", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512), null));
+                    routes.add(new Route("direct", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512),
+                            null, null));
+                    routes.add(new Route("relay", new OpenLoopLoad(URI.create("http://127.0.0.1:" + relayPort), "/v1/messages",
+                            body, Map.of(), 512), relay, null));
                     for (int i = 0; i < edges.size(); i++) {
                         EdgeProcess edge = edges.get(i);
                         routes.add(new Route(i == 0 ? "edge" : "edge B",
-                                new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge));
+                                new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge.process(), edge));
                     }
                     // Warm every path (JIT, connection pools) before anything is recorded: an edge
-                    // is a fresh JVM, and its compiler threads would otherwise share the two cores
+                    // (and the relay) is a fresh JVM, and its compiler threads would otherwise share the two cores
                     // with the first measured runs. A minute, because the edge's first minute also
                     // holds GC work an edge that has run for days has long done: its first young
                     // collections copy its long-lived data (about 15 MB) until it is tenured, at
                     // 10-20 ms each instead of 2 ms, and metaspace fills up once, which costs a full
                     // collection (a 77 ms pause, seen at 49 s with -Xlog:gc).
                     for (Route r : routes) {
-                        r.load().run(1000, r.edge() == null ? 5000 : 60_000);
+                        r.load().run(1000, r.edge() != null ? 60_000 : r.process() != null ? 20_000 : 5000);
                     }
                     for (int rate : rates) {
                         measure(kind, rate, seconds, maxSteal, routes);
@@ -115,11 +123,17 @@ final class EdgeOverheadBench {
         dev.metering.infra.Directories.deleteRecursively(work);
     }
 
-    /** A way for the load to go: straight to the upstream ({@code edge} null), or through an edge. */
-    private record Route(String name, OpenLoopLoad load, EdgeProcess edge) {
+    /**
+     * A way for the load to go: straight to the upstream ({@code process} null), through the
+     * relay ({@code edge} null), or through an edge.
+     */
+    private record Route(String name, OpenLoopLoad load, Process process, EdgeProcess edge) {
     }
 
-    /** What one route measured in one round: latencies, and for an edge its CPU during its slice and its JVM's totals over the round. */
+    /**
+     * What one route measured in one round: latencies; for a proxy its CPU during its slice; for an
+     * edge its JVM's totals over the round.
+     */
     private record Slice(OpenLoopLoad.Result result, double cpuSeconds, double wallSeconds, EdgeProcess.JvmTotals jvm) {
     }
 
@@ -128,8 +142,8 @@ final class EdgeOverheadBench {
     /** What one route measured over a set of rounds. */
     private static final class RouteTally {
         OpenLoopLoad.Result result = OpenLoopLoad.Result.empty();
-        /** Per round, this route's p50, p99 and p99.9 minus the direct route's, in ms. */
-        final List<double[]> addedPerRound = new ArrayList<>();
+        /** Per round, this route's p50, p99 and p99.9, in ms. */
+        final List<double[]> percentilesPerRound = new ArrayList<>();
         double cpuSeconds;
         double wallSeconds;
         EdgeProcess.JvmTotals jvm = new EdgeProcess.JvmTotals(0, 0, 0);
@@ -155,15 +169,14 @@ final class EdgeOverheadBench {
         }
 
         void add(List<Slice> round, double stealPercent) {
-            Histogram direct = round.get(0).result().latencyMicros();
             for (int i = 0; i < round.size(); i++) {
                 routes.get(i).add(round.get(i));
                 Histogram h = round.get(i).result().latencyMicros();
-                double[] added = new double[PERCENTILES.length];
+                double[] ms = new double[PERCENTILES.length];
                 for (int p = 0; p < PERCENTILES.length; p++) {
-                    added[p] = (h.getValueAtPercentile(PERCENTILES[p]) - direct.getValueAtPercentile(PERCENTILES[p])) / 1000.0;
+                    ms[p] = h.getValueAtPercentile(PERCENTILES[p]) / 1000.0;
                 }
-                routes.get(i).addedPerRound.add(added);
+                routes.get(i).percentilesPerRound.add(ms);
             }
             stealPercentSum += stealPercent;
             rounds++;
@@ -171,28 +184,49 @@ final class EdgeOverheadBench {
 
         void print(String kind, int rate, String label, List<Route> paths) throws Exception {
             String steal = String.format("%.0f", stealPercentSum / Math.max(1, rounds));
-            OpenLoopLoad.Result direct = routes.get(0).result;
-            row(kind, rate, "direct" + label, direct, "", "", "", "", steal);
+            row(kind, rate, "direct" + label, routes.get(0).result, "", "", "", "", steal);
             for (int i = 1; i < paths.size(); i++) {
                 RouteTally t = routes.get(i);
+                Route route = paths.get(i);
                 long calls = t.result.ok() + t.result.errors();
-                row(kind, rate, paths.get(i).name() + label, t.result, String.format("%.0f", t.cpuSeconds / t.wallSeconds * 100),
-                        String.format("%.0f", paths.get(i).edge().rssMiB()),
-                        String.format("%.1f", t.jvm.allocatedBytes() / 1024 / Math.max(1, calls)),
-                        String.format("%d (%.0f)", t.jvm.gcPauses(), t.jvm.gcPauseSeconds() * 1000), steal);
+                String cpu = String.format("%.0f", t.cpuSeconds / t.wallSeconds * 100);
+                String rss = String.format("%.0f", ProcessStats.rssMiB(route.process().pid()));
+                if (route.edge() == null) {
+                    row(kind, rate, route.name() + label, t.result, cpu, rss, "", "", steal);
+                } else {
+                    row(kind, rate, route.name() + label, t.result, cpu, rss,
+                            String.format("%.1f", t.jvm.allocatedBytes() / 1024 / Math.max(1, calls)),
+                            String.format("%d (%.0f)", t.jvm.gcPauses(), t.jvm.gcPauseSeconds() * 1000), steal);
+                }
             }
+            // What each proxy adds to going direct, and what each edge adds to the relay: over all
+            // calls, and as the median over the rounds of each round's difference (a burst that
+            // lands on one slice moves the first a lot and the second little).
             for (int i = 1; i < paths.size(); i++) {
-                OpenLoopLoad.Result edge = routes.get(i).result;
-                String by = paths.size() > 2 ? " by " + paths.get(i).name() : "";
-                System.out.printf("| %s | %d | **added**%s%s | %s | %s | %s | | | | | | | | |%n", kind, rate, by, label,
-                        diff(edge, direct, 50), diff(edge, direct, 99), diff(edge, direct, 99.9));
+                added(kind, rate, paths.get(i).name(), "direct", label, i, 0);
             }
-            for (int i = 1; i < paths.size(); i++) {
-                String by = paths.size() > 2 ? " by " + paths.get(i).name() : "";
-                List<double[]> perRound = routes.get(i).addedPerRound;
-                System.out.printf("| %s | %d | added%s%s, median of the %d rounds | %s | %s | %s | | | | | | | | |%n", kind, rate,
-                        by, label, perRound.size(), median(perRound, 0), median(perRound, 1), median(perRound, 2));
+            for (int i = 2; i < paths.size(); i++) {
+                added(kind, rate, paths.get(i).name(), "relay", label, i, 1);
             }
+        }
+
+        private void added(String kind, int rate, String name, String baseName, String label, int route, int base) {
+            OpenLoopLoad.Result a = routes.get(route).result;
+            OpenLoopLoad.Result b = routes.get(base).result;
+            System.out.printf("| %s | %d | **%s minus %s**%s | %s | %s | %s | | | | | | | | |%n", kind, rate, name, baseName,
+                    label, diff(a, b, 50), diff(a, b, 99), diff(a, b, 99.9));
+            List<double[]> ra = routes.get(route).percentilesPerRound;
+            List<double[]> rb = routes.get(base).percentilesPerRound;
+            String[] medians = new String[PERCENTILES.length];
+            for (int p = 0; p < PERCENTILES.length; p++) {
+                double[] d = new double[ra.size()];
+                for (int r = 0; r < d.length; r++) {
+                    d[r] = ra.get(r)[p] - rb.get(r)[p];
+                }
+                medians[p] = String.format("%+.3f", median(d));
+            }
+            System.out.printf("| %s | %d | %s minus %s%s, median of the %d rounds | %s | %s | %s | | | | | | | | |%n", kind, rate,
+                    name, baseName, label, ra.size(), medians[0], medians[1], medians[2]);
         }
     }
 
@@ -222,12 +256,12 @@ final class EdgeOverheadBench {
             double[] wall = new double[n];
             for (int turn = 0; turn < n; turn++) {
                 int i = (all.rounds + turn) % n;
-                EdgeProcess edge = routes.get(i).edge();
-                double cpu0 = edge == null ? 0 : edge.cpuSeconds();
+                Process proxy = routes.get(i).process();
+                double cpu0 = proxy == null ? 0 : ProcessStats.cpuSeconds(proxy.pid());
                 long t0 = System.nanoTime();
                 results[i] = routes.get(i).load().run(rate, 1000);
                 wall[i] = (System.nanoTime() - t0) / 1e9;
-                cpu[i] = edge == null ? 0 : edge.cpuSeconds() - cpu0;
+                cpu[i] = proxy == null ? 0 : ProcessStats.cpuSeconds(proxy.pid()) - cpu0;
             }
             double steal = ProcessStats.MachineTicks.now().stealPercentSince(ticks0);
             List<Slice> round = new ArrayList<>();
@@ -264,16 +298,39 @@ final class EdgeOverheadBench {
         return String.format("%.3f", h.getValueAtPercentile(percentile) / 1000.0);
     }
 
-    /** The median of one column of per-round differences, signed. */
-    private static String median(List<double[]> perRound, int column) {
-        double[] v = perRound.stream().mapToDouble(d -> d[column]).sorted().toArray();
-        double m = v.length == 0 ? 0 : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-        return String.format("%+.3f", m);
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v.length == 0 ? 0 : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static String diff(OpenLoopLoad.Result a, OpenLoopLoad.Result b, double percentile) {
         return String.format("%+.3f", (a.latencyMicros().getValueAtPercentile(percentile)
                 - b.latencyMicros().getValueAtPercentile(percentile)) / 1000.0);
+    }
+
+    /** Starts the relay from this jar with the edge's JVM flags, and waits until it accepts connections. */
+    private static Process startRelay(String javaOpts, int port, URI upstream) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = Path.of(EdgeOverheadBench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(List.of(javaOpts.split("\\s+")));
+        cmd.addAll(List.of("-cp", classpath, RelayProxy.class.getName(), Integer.toString(port), upstream.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                return p;
+            } catch (java.io.IOException e) {
+                Thread.sleep(100); // not listening yet
+            }
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("relay did not start listening on " + port);
     }
 
     private static Process startEdge(Path jar, String javaOpts, int port, URI upstream, String bootstrap, Path spool,

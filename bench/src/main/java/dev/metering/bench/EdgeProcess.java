@@ -36,6 +36,10 @@ final class EdgeProcess {
         this.metrics = base.resolve("/metrics");
     }
 
+    Process process() {
+        return process;
+    }
+
     /** Where the edge listens. */
     URI base() {
         return base;
