@@ -146,7 +146,9 @@ class SpoolTest {
     @Test
     void appendsFromManyThreadsAtOnceAreAllKeptEachThreadsInItsOrder() throws Exception {
         int threads = 4; // as many as the edge has event loops on two cores
-        int perThread = 1500;
+        // About 26 bytes a record: 520 KB in all. A segment rolls when a write batch (at most 4096
+        // records, about 110 KB) starts on a full one, so at least one roll happens well before the end.
+        int perThread = 5000;
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             CountDownLatch go = new CountDownLatch(1);
