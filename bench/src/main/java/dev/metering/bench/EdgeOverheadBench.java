@@ -42,9 +42,23 @@ final class EdgeOverheadBench {
         Path work = Files.createTempDirectory("bench-edge");
         String opts = System.getenv("BENCH_EDGE_JAVA_OPTS"); // replaces the default: another GC, a JFR recording
         String javaOpts = opts == null || opts.isBlank() ? EDGE_JAVA_OPTS : opts.trim();
-        List<Process> processes = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0, true);
                 FastUpstream upstream = FastUpstream.start(1)) {
+            List<Process> processes = new ArrayList<>();
+            try {
+                measureAll(meteringJar, kinds, rates, seconds, maxSteal, versusOpts, versusJar, javaOpts, kafka, upstream,
+                        work, processes);
+            } finally {
+                stop(processes); // while the broker is still up: an edge delivers what it holds on the way out
+            }
+        }
+        dev.metering.infra.Directories.deleteRecursively(work);
+    }
+
+    private static void measureAll(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds,
+            double maxSteal, String versusOpts, Path versusJar, String javaOpts, EmbeddedKafka kafka,
+            FastUpstream upstream, Path work, List<Process> processes) throws Exception {
+        {
             Topics.ensure(kafka.bootstrapServers(), List.of(Topics.usageEvents("usage-events", Topics.Layout.DEFAULT),
                     Topics.quotaState("quota-state", Topics.Layout.DEFAULT)), Duration.ofSeconds(30));
             List<EdgeProcess> edges = new ArrayList<>();
@@ -63,7 +77,7 @@ final class EdgeOverheadBench {
                 edges.add(new EdgeProcess(p, URI.create("http://127.0.0.1:" + port)));
             }
             int relayPort = FreePorts.pick();
-            Process relay = startRelay(javaOpts, relayPort, upstream.url());
+            Process relay = startRelay(relayPort, upstream.url());
             processes.add(relay);
             Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
             System.out.println();
@@ -71,7 +85,7 @@ final class EdgeOverheadBench {
                     + "between the paths; open loop, latency from the due time)");
             System.out.println();
             System.out.println("\"relay\" is a proxy that only relays (`RelayProxy`: the same Netty and event loops, no "
-                    + "metering), run with the edge's flags: what any proxy in between costs on this machine.");
+                    + "metering), run with `" + EDGE_JAVA_OPTS + "`: what any proxy in between costs on this machine.");
             if (versusEdge) {
                 System.out.println("\"edge\" is `" + meteringJar + "` run with `" + javaOpts + "`; \"edge B\" is `"
                         + edgeJars.get(1) + "` run with `" + edgeFlags.get(1) + "`.");
@@ -80,6 +94,7 @@ final class EdgeOverheadBench {
             System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | proxy CPU % "
                     + "| proxy RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            boolean first = true;
             for (String kind : kinds) {
                 byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
                         + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
@@ -96,15 +111,16 @@ final class EdgeOverheadBench {
                                 new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge.process(), edge));
                     }
                     // Warm every path (JIT, connection pools) before anything is recorded: an edge
-                    // (and the relay) is a fresh JVM, and its compiler threads would otherwise share the two cores
-                    // with the first measured runs. A minute, because the edge's first minute also
-                    // holds GC work an edge that has run for days has long done: its first young
-                    // collections copy its long-lived data (about 15 MB) until it is tenured, at
-                    // 10-20 ms each instead of 2 ms, and metaspace fills up once, which costs a full
-                    // collection (a 77 ms pause, seen at 49 s with -Xlog:gc).
+                    // (and the relay) is a fresh JVM, and its compiler threads would otherwise share
+                    // the two cores with the first measured runs. An edge gets a minute at first,
+                    // because its first minute also holds GC work an edge that has run for days has
+                    // long done: its first young collections copy its long-lived data (about 15 MB)
+                    // until it is tenured, at 10-20 ms each instead of 2 ms, and metaspace fills up
+                    // once, which costs a full collection (a 77 ms pause, seen at 49 s with -Xlog:gc).
                     for (Route r : routes) {
-                        r.load().run(1000, r.edge() != null ? 60_000 : r.process() != null ? 20_000 : 5000);
+                        r.load().run(1000, r.edge() != null ? (first ? 60_000 : 10_000) : r.process() != null ? 20_000 : 5000);
                     }
+                    first = false;
                     for (int rate : rates) {
                         measure(kind, rate, seconds, maxSteal, routes);
                     }
@@ -114,13 +130,18 @@ final class EdgeOverheadBench {
                     }
                 }
             }
-        } finally {
-            for (Process p : processes) {
-                p.destroy();
-                p.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Asks every process to stop, waits for them together, and kills what is still there after a minute. */
+    private static void stop(List<Process> processes) throws InterruptedException {
+        processes.forEach(Process::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (Process p : processes) {
+            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
-        dev.metering.infra.Directories.deleteRecursively(work);
     }
 
     /**
@@ -158,25 +179,25 @@ final class EdgeOverheadBench {
 
     /** A set of rounds: every route's tally, and the machine's steal during them. */
     private static final class Tally {
-        final List<RouteTally> routes = new ArrayList<>();
+        final List<RouteTally> tallies = new ArrayList<>();
         double stealPercentSum;
         int rounds;
 
         Tally(int routeCount) {
             for (int i = 0; i < routeCount; i++) {
-                routes.add(new RouteTally());
+                tallies.add(new RouteTally());
             }
         }
 
         void add(List<Slice> round, double stealPercent) {
             for (int i = 0; i < round.size(); i++) {
-                routes.get(i).add(round.get(i));
+                tallies.get(i).add(round.get(i));
                 Histogram h = round.get(i).result().latencyMicros();
                 double[] ms = new double[PERCENTILES.length];
                 for (int p = 0; p < PERCENTILES.length; p++) {
                     ms[p] = h.getValueAtPercentile(PERCENTILES[p]) / 1000.0;
                 }
-                routes.get(i).percentilesPerRound.add(ms);
+                tallies.get(i).percentilesPerRound.add(ms);
             }
             stealPercentSum += stealPercent;
             rounds++;
@@ -184,9 +205,9 @@ final class EdgeOverheadBench {
 
         void print(String kind, int rate, String label, List<Route> paths) throws Exception {
             String steal = String.format("%.0f", stealPercentSum / Math.max(1, rounds));
-            row(kind, rate, "direct" + label, routes.get(0).result, "", "", "", "", steal);
+            row(kind, rate, paths.get(0).name() + label, tallies.get(0).result, "", "", "", "", steal);
             for (int i = 1; i < paths.size(); i++) {
-                RouteTally t = routes.get(i);
+                RouteTally t = tallies.get(i);
                 Route route = paths.get(i);
                 long calls = t.result.ok() + t.result.errors();
                 String cpu = String.format("%.0f", t.cpuSeconds / t.wallSeconds * 100);
@@ -203,20 +224,23 @@ final class EdgeOverheadBench {
             // calls, and as the median over the rounds of each round's difference (a burst that
             // lands on one slice moves the first a lot and the second little).
             for (int i = 1; i < paths.size(); i++) {
-                added(kind, rate, paths.get(i).name(), "direct", label, i, 0);
+                added(kind, rate, paths.get(i).name(), paths.get(0).name(), label, i, 0);
             }
             for (int i = 2; i < paths.size(); i++) {
-                added(kind, rate, paths.get(i).name(), "relay", label, i, 1);
+                added(kind, rate, paths.get(i).name(), paths.get(1).name(), label, i, 1);
+            }
+            if (paths.size() > 3) {
+                added(kind, rate, paths.get(3).name(), paths.get(2).name(), label, 3, 2); // edge B against the edge
             }
         }
 
         private void added(String kind, int rate, String name, String baseName, String label, int route, int base) {
-            OpenLoopLoad.Result a = routes.get(route).result;
-            OpenLoopLoad.Result b = routes.get(base).result;
+            OpenLoopLoad.Result a = tallies.get(route).result;
+            OpenLoopLoad.Result b = tallies.get(base).result;
             System.out.printf("| %s | %d | **%s minus %s**%s | %s | %s | %s | | | | | | | | |%n", kind, rate, name, baseName,
                     label, diff(a, b, 50), diff(a, b, 99), diff(a, b, 99.9));
-            List<double[]> ra = routes.get(route).percentilesPerRound;
-            List<double[]> rb = routes.get(base).percentilesPerRound;
+            List<double[]> ra = tallies.get(route).percentilesPerRound;
+            List<double[]> rb = tallies.get(base).percentilesPerRound;
             String[] medians = new String[PERCENTILES.length];
             for (int p = 0; p < PERCENTILES.length; p++) {
                 double[] d = new double[ra.size()];
@@ -231,10 +255,9 @@ final class EdgeOverheadBench {
     }
 
     /**
-     * Every route at one rate, in rounds of one-second slices, one per route, whose order turns
-     * each round (direct then edge, edge then direct, ...; with three routes each takes each place
-     * in turn), so that all meet the same machine: on a shared host a burst of stolen CPU would
-     * otherwise land on one route's run and not another's. With {@code maxSteal} > 0 the rounds
+     * Every route at one rate, in rounds of one-second slices, one per route, in an order that
+     * changes each round (see {@link #place}), so that all meet the same machine: on a shared host
+     * a burst of stolen CPU would otherwise land on one route's run and not another's. With {@code maxSteal} > 0 the rounds
      * during which the hypervisor stole at most that share of the CPU are also reported on their
      * own, and rounds are added (up to four times {@code seconds}) until {@code seconds} of them
      * are quiet.
@@ -255,7 +278,7 @@ final class EdgeOverheadBench {
             double[] cpu = new double[n];
             double[] wall = new double[n];
             for (int turn = 0; turn < n; turn++) {
-                int i = (all.rounds + turn) % n;
+                int i = place(all.rounds, turn, n);
                 Process proxy = routes.get(i).process();
                 double cpu0 = proxy == null ? 0 : ProcessStats.cpuSeconds(proxy.pid());
                 long t0 = System.nanoTime();
@@ -286,6 +309,18 @@ final class EdgeOverheadBench {
         }
     }
 
+    /**
+     * Which route takes place {@code turn} in round {@code round}: rotations of the routes, each
+     * run forwards and then backwards (0 1 2, 0 2 1, 1 2 0, 1 0 2, 2 0 1, 2 1 0 for three), so
+     * that every route takes every place and, with up to three routes, follows every other route
+     * equally often over 2n rounds: what one route leaves behind (a GC, its shipper's work) does
+     * not always fall on the same other route's slice.
+     */
+    static int place(int round, int turn, int n) {
+        int start = (round / 2) % n;
+        return round % 2 == 0 ? (start + turn) % n : (start - turn + n) % n;
+    }
+
     private static void row(String kind, int rate, String path, OpenLoopLoad.Result r, String cpu, String rss,
             String allocated, String gc, String steal) {
         Histogram h = r.latencyMicros();
@@ -309,13 +344,29 @@ final class EdgeOverheadBench {
                 - b.latencyMicros().getValueAtPercentile(percentile)) / 1000.0);
     }
 
-    /** Starts the relay from this jar with the edge's JVM flags, and waits until it accepts connections. */
-    private static Process startRelay(String javaOpts, int port, URI upstream) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /**
+     * {@code java} with {@code javaOpts}, under {@code taskset} when {@code BENCH_EDGE_CPUS} says
+     * (e.g. "1": the proxies alone on that core).
+     */
+    private static List<String> javaCommand(String javaOpts) {
+        List<String> cmd = new ArrayList<>();
+        String cpus = System.getenv("BENCH_EDGE_CPUS");
+        if (cpus != null && !cpus.isBlank()) {
+            cmd.addAll(List.of("taskset", "-c", cpus.trim()));
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(javaOpts.split("\\s+")));
+        return cmd;
+    }
+
+    /**
+     * Starts the relay from this jar with the edge's default flags (not {@code BENCH_EDGE_JAVA_OPTS},
+     * which may name a recording file), and waits until it accepts connections.
+     */
+    private static Process startRelay(int port, URI upstream) throws Exception {
         String classpath = Path.of(EdgeOverheadBench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .toString();
-        List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.addAll(List.of(javaOpts.split("\\s+")));
+        List<String> cmd = javaCommand(EDGE_JAVA_OPTS);
         cmd.addAll(List.of("-cp", classpath, RelayProxy.class.getName(), Integer.toString(port), upstream.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -335,14 +386,7 @@ final class EdgeOverheadBench {
 
     private static Process startEdge(Path jar, String javaOpts, int port, URI upstream, String bootstrap, Path spool,
             String edgeId) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new java.util.ArrayList<>();
-        String cpus = System.getenv("BENCH_EDGE_CPUS"); // e.g. "1": the edge alone on that core (taskset)
-        if (cpus != null && !cpus.isBlank()) {
-            cmd.addAll(List.of("taskset", "-c", cpus.trim()));
-        }
-        cmd.add(java);
-        cmd.addAll(List.of(javaOpts.split("\\s+")));
+        List<String> cmd = javaCommand(javaOpts);
         cmd.addAll(List.of("-jar", jar.toString(), "edge"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("PROXY_PORT", Integer.toString(port));
@@ -353,11 +397,16 @@ final class EdgeOverheadBench {
         pb.environment().put("PROXY_SPOOL_DIR", spool.toString());
         pb.environment().put("PROXY_EDGE_ID", edgeId);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.redirectError(Files.createTempFile("bench-edge", ".log").toFile());
+        Path log = Files.createTempFile("bench-edge", ".log");
+        pb.redirectError(log.toFile());
         Process p = pb.start();
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("edge (" + jar + ", " + javaOpts + ") exited with " + p.exitValue()
+                        + "; its log: " + log);
+            }
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready"))
                         .build(), HttpResponse.BodyHandlers.ofString());
@@ -370,6 +419,6 @@ final class EdgeOverheadBench {
             Thread.sleep(100);
         }
         p.destroyForcibly();
-        throw new IllegalStateException("edge did not become ready");
+        throw new IllegalStateException("edge did not become ready in 60 s; its log: " + log);
     }
 }

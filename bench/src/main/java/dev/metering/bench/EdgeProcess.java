@@ -7,7 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** The edge under test, a process of its own: its CPU and memory from /proc, its JVM's totals from {@code /metrics}. */
+/** The edge under test, a process of its own (its CPU and memory: {@link ProcessStats}), and its JVM's totals from {@code /metrics}. */
 final class EdgeProcess {
     /**
      * Cumulative JVM figures the edge exports: bytes allocated (as of the last collection, plus
@@ -43,14 +43,6 @@ final class EdgeProcess {
     /** Where the edge listens. */
     URI base() {
         return base;
-    }
-
-    double cpuSeconds() throws IOException {
-        return ProcessStats.cpuSeconds(process.pid());
-    }
-
-    double rssMiB() throws IOException {
-        return ProcessStats.rssMiB(process.pid());
     }
 
     /** Reads the totals from the edge's Prometheus text (GC pauses summed over collectors and causes). */
