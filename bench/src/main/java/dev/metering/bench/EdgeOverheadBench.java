@@ -58,76 +58,74 @@ final class EdgeOverheadBench {
     private static void measureAll(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds,
             double maxSteal, String versusOpts, Path versusJar, String javaOpts, EmbeddedKafka kafka,
             FastUpstream upstream, Path work, List<Process> processes) throws Exception {
-        {
-            Topics.ensure(kafka.bootstrapServers(), List.of(Topics.usageEvents("usage-events", Topics.Layout.DEFAULT),
-                    Topics.quotaState("quota-state", Topics.Layout.DEFAULT)), Duration.ofSeconds(30));
-            List<EdgeProcess> edges = new ArrayList<>();
-            List<String> edgeFlags = new ArrayList<>(List.of(javaOpts));
-            List<Path> edgeJars = new ArrayList<>(List.of(meteringJar));
-            boolean versusEdge = !versusOpts.isBlank() || versusJar != null;
-            if (versusEdge) {
-                edgeFlags.add(versusOpts.isBlank() ? javaOpts : versusOpts.trim());
-                edgeJars.add(versusJar == null ? meteringJar : versusJar);
-            }
-            for (int i = 0; i < edgeFlags.size(); i++) {
-                int port = FreePorts.pick();
-                Process p = startEdge(edgeJars.get(i), edgeFlags.get(i), port, upstream.url(), kafka.bootstrapServers(),
-                        work.resolve("spool-" + i), "bench-edge-" + i);
-                processes.add(p);
-                edges.add(new EdgeProcess(p, URI.create("http://127.0.0.1:" + port)));
-            }
-            int relayPort = FreePorts.pick();
-            Process relay = startRelay(relayPort, upstream.url());
-            processes.add(relay);
-            Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
-            System.out.println();
-            System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that take turns "
-                    + "between the paths; open loop, latency from the due time)");
-            System.out.println();
-            System.out.println("\"relay\" is a proxy that only relays (`RelayProxy`: the same Netty and event loops, no "
-                    + "metering), run with `" + EDGE_JAVA_OPTS + "`: what any proxy in between costs on this machine.");
-            if (versusEdge) {
-                System.out.println("\"edge\" is `" + meteringJar + "` run with `" + javaOpts + "`; \"edge B\" is `"
-                        + edgeJars.get(1) + "` run with `" + edgeFlags.get(1) + "`.");
-            }
-            System.out.println();
-            System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | proxy CPU % "
-                    + "| proxy RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            boolean first = true;
-            for (String kind : kinds) {
-                byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
-                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
-                        .getBytes(StandardCharsets.UTF_8);
-                List<Route> routes = new ArrayList<>();
-                try {
-                    routes.add(new Route("direct", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512),
-                            null, null));
-                    routes.add(new Route("relay", new OpenLoopLoad(URI.create("http://127.0.0.1:" + relayPort), "/v1/messages",
-                            body, Map.of(), 512), relay, null));
-                    for (int i = 0; i < edges.size(); i++) {
-                        EdgeProcess edge = edges.get(i);
-                        routes.add(new Route(i == 0 ? "edge" : "edge B",
-                                new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge.process(), edge));
-                    }
-                    // Warm every path (JIT, connection pools) before anything is recorded: an edge
-                    // (and the relay) is a fresh JVM, and its compiler threads would otherwise share
-                    // the two cores with the first measured runs. An edge gets a minute at first,
-                    // because its first minute also holds GC work an edge that has run for days has
-                    // long done: its first young collections copy its long-lived data (about 15 MB)
-                    // until it is tenured, at 10-20 ms each instead of 2 ms, and metaspace fills up
-                    // once, which costs a full collection (a 77 ms pause, seen at 49 s with -Xlog:gc).
-                    for (Route r : routes) {
-                        r.load().run(1000, r.edge() != null ? (first ? 60_000 : 10_000) : r.process() != null ? 20_000 : 5000);
-                    }
-                    first = false;
-                    for (int rate : rates) {
-                        measure(kind, rate, seconds, maxSteal, routes);
-                    }
-                } finally {
-                    for (Route r : routes) {
-                        r.load().close();
-                    }
+        Topics.ensure(kafka.bootstrapServers(), List.of(Topics.usageEvents("usage-events", Topics.Layout.DEFAULT),
+                Topics.quotaState("quota-state", Topics.Layout.DEFAULT)), Duration.ofSeconds(30));
+        List<EdgeProcess> edges = new ArrayList<>();
+        List<String> edgeFlags = new ArrayList<>(List.of(javaOpts));
+        List<Path> edgeJars = new ArrayList<>(List.of(meteringJar));
+        boolean versusEdge = !versusOpts.isBlank() || versusJar != null;
+        if (versusEdge) {
+            edgeFlags.add(versusOpts.isBlank() ? javaOpts : versusOpts.trim());
+            edgeJars.add(versusJar == null ? meteringJar : versusJar);
+        }
+        for (int i = 0; i < edgeFlags.size(); i++) {
+            int port = FreePorts.pick();
+            Process p = startEdge(edgeJars.get(i), edgeFlags.get(i), port, upstream.url(), kafka.bootstrapServers(),
+                    work.resolve("spool-" + i), "bench-edge-" + i);
+            processes.add(p);
+            edges.add(new EdgeProcess(p, URI.create("http://127.0.0.1:" + port)));
+        }
+        int relayPort = FreePorts.pick();
+        Process relay = startRelay(relayPort, upstream.url());
+        processes.add(relay);
+        Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
+        System.out.println();
+        System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that take turns "
+                + "between the paths; open loop, latency from the due time)");
+        System.out.println();
+        System.out.println("\"relay\" is a proxy that only relays (`RelayProxy`: the same Netty and event loops, no "
+                + "metering), run with `" + EDGE_JAVA_OPTS + "`: what any proxy in between costs on this machine.");
+        if (versusEdge) {
+            System.out.println("\"edge\" is `" + meteringJar + "` run with `" + javaOpts + "`; \"edge B\" is `"
+                    + edgeJars.get(1) + "` run with `" + edgeFlags.get(1) + "`.");
+        }
+        System.out.println();
+        System.out.println("| kind | rate/s | path | p50 ms | p99 ms | p99.9 ms | max ms | ok | errors | proxy CPU % "
+                + "| proxy RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        boolean first = true;
+        for (String kind : kinds) {
+            byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
+                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            List<Route> routes = new ArrayList<>();
+            try {
+                routes.add(new Route("direct", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512),
+                        null, null));
+                routes.add(new Route("relay", new OpenLoopLoad(URI.create("http://127.0.0.1:" + relayPort), "/v1/messages",
+                        body, Map.of(), 512), relay, null));
+                for (int i = 0; i < edges.size(); i++) {
+                    EdgeProcess edge = edges.get(i);
+                    routes.add(new Route(i == 0 ? "edge" : "edge B",
+                            new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge.process(), edge));
+                }
+                // Warm every path (JIT, connection pools) before anything is recorded: an edge
+                // (and the relay) is a fresh JVM, and its compiler threads would otherwise share
+                // the two cores with the first measured runs. An edge gets a minute at first,
+                // because its first minute also holds GC work an edge that has run for days has
+                // long done: its first young collections copy its long-lived data (about 15 MB)
+                // until it is tenured, at 10-20 ms each instead of 2 ms, and metaspace fills up
+                // once, which costs a full collection (a 77 ms pause, seen at 49 s with -Xlog:gc).
+                for (Route r : routes) {
+                    r.load().run(1000, r.edge() != null ? (first ? 60_000 : 10_000) : r.process() != null ? 20_000 : 5000);
+                }
+                first = false;
+                for (int rate : rates) {
+                    measure(kind, rate, seconds, maxSteal, routes);
+                }
+            } finally {
+                for (Route r : routes) {
+                    r.load().close();
                 }
             }
         }
