@@ -1,5 +1,6 @@
 package dev.metering.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -47,9 +48,17 @@ public final class BenchMain {
                 throw new IllegalArgumentException("--kinds takes json and/or stream, not " + kind);
             }
         }
+        Path versusJar = null;
+        if (opts.contains("--versus-jar")) {
+            String jar = opt(opts, "--versus-jar", "");
+            if (jar.isBlank() || jar.startsWith("--") || !Files.isRegularFile(Path.of(jar))) {
+                throw new IllegalArgumentException("--versus-jar takes the path of another metering.jar, not '" + jar + "'");
+            }
+            versusJar = Path.of(jar);
+        }
         EdgeOverheadBench.run(Path.of(opt(opts, "--jar", "distro/target/metering.jar")), kinds, rates,
                 Integer.parseInt(opt(opts, "--seconds", "10")), Double.parseDouble(opt(opts, "--max-steal", "0")),
-                opt(opts, "--versus-opts", ""), opts.contains("--versus-jar") ? Path.of(opt(opts, "--versus-jar", "")) : null);
+                opt(opts, "--versus-opts", ""), versusJar);
     }
 
     private static void ingest(List<String> opts) throws Exception {
