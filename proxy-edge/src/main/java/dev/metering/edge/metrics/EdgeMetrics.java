@@ -22,6 +22,8 @@ public final class EdgeMetrics {
 
     private final MeterRegistry registry;
     private final Timer overhead;
+    private final Timer beforeUpstream;
+    private final Timer afterUpstream;
     private final Counter spoolFull;
     private final Set<String> unpricedSeen = ConcurrentHashMap.newKeySet();
     private final LabelLimiter users = new LabelLimiter(20_000);
@@ -40,12 +42,14 @@ public final class EdgeMetrics {
 
     public EdgeMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.overhead = Timer.builder("proxy_edge_overhead")
-                .description("Time spent in the edge itself per call, upstream time excluded")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(10_000))
-                .maximumExpectedValue(Duration.ofSeconds(5))
+        this.overhead = edgeTimer("proxy_edge_overhead", "Time spent in the edge itself per call, upstream time excluded")
                 .register(registry);
+        this.beforeUpstream = edgeTimer("proxy_edge_stage", "The edge's own time per call, by stage: before_upstream, "
+                + "from the request read to its first write upstream; after_upstream, from the upstream's last byte to "
+                + "the client's (the event spooled in between)").tag("stage", "before_upstream").register(registry);
+        this.afterUpstream = edgeTimer("proxy_edge_stage", "The edge's own time per call, by stage: before_upstream, "
+                + "from the request read to its first write upstream; after_upstream, from the upstream's last byte to "
+                + "the client's (the event spooled in between)").tag("stage", "after_upstream").register(registry);
         this.spoolFull = Counter.builder("proxy_spool_full_rejections")
                 .description("Calls refused with 503 because the usage spool was full").register(registry);
     }
@@ -112,7 +116,15 @@ public final class EdgeMetrics {
         spoolFull.increment();
     }
 
-    public void overhead(long nanos) {
-        overhead.record(Duration.ofNanos(nanos));
+    /** A completed call's own time in the edge, before its request went upstream and after the upstream's last byte. */
+    public void overhead(long beforeUpstreamNanos, long afterUpstreamNanos) {
+        overhead.record(Duration.ofNanos(beforeUpstreamNanos + afterUpstreamNanos));
+        beforeUpstream.record(Duration.ofNanos(beforeUpstreamNanos));
+        afterUpstream.record(Duration.ofNanos(afterUpstreamNanos));
+    }
+
+    private static Timer.Builder edgeTimer(String name, String description) {
+        return Timer.builder(name).description(description).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(5));
     }
 }

@@ -294,7 +294,7 @@ public final class ProxyCall implements UpstreamListener {
             heldHead = null;
         }
         client.writeAndFlush(new DefaultLastHttpContent(tail)).addListener((ChannelFutureListener) f -> {
-            deps.metrics().overhead(edgeNanos + (System.nanoTime() - upstreamEndNanos));
+            deps.metrics().overhead(edgeNanos, System.nanoTime() - upstreamEndNanos);
             finishConnection(f.isSuccess());
         });
     }
