@@ -23,7 +23,8 @@ public final class EdgeMetrics {
     private final MeterRegistry registry;
     private final Timer overhead;
     private final Timer beforeUpstream;
-    private final Timer afterUpstream;
+    private final Timer spooling;
+    private final Timer finalWrite;
     private final Counter spoolFull;
     private final Set<String> unpricedSeen = ConcurrentHashMap.newKeySet();
     private final LabelLimiter users = new LabelLimiter(20_000);
@@ -44,12 +45,9 @@ public final class EdgeMetrics {
         this.registry = registry;
         this.overhead = edgeTimer("proxy_edge_overhead", "Time spent in the edge itself per call, upstream time excluded")
                 .register(registry);
-        this.beforeUpstream = edgeTimer("proxy_edge_stage", "The edge's own time per call, by stage: before_upstream, "
-                + "from the request read to its first write upstream; after_upstream, from the upstream's last byte to "
-                + "the client's (the event spooled in between)").tag("stage", "before_upstream").register(registry);
-        this.afterUpstream = edgeTimer("proxy_edge_stage", "The edge's own time per call, by stage: before_upstream, "
-                + "from the request read to its first write upstream; after_upstream, from the upstream's last byte to "
-                + "the client's (the event spooled in between)").tag("stage", "after_upstream").register(registry);
+        this.beforeUpstream = stageTimer("before_upstream");
+        this.spooling = stageTimer("spooling");
+        this.finalWrite = stageTimer("final_write");
         this.spoolFull = Counter.builder("proxy_spool_full_rejections")
                 .description("Calls refused with 503 because the usage spool was full").register(registry);
     }
@@ -116,11 +114,23 @@ public final class EdgeMetrics {
         spoolFull.increment();
     }
 
-    /** A completed call's own time in the edge, before its request went upstream and after the upstream's last byte. */
-    public void overhead(long beforeUpstreamNanos, long afterUpstreamNanos) {
-        overhead.record(Duration.ofNanos(beforeUpstreamNanos + afterUpstreamNanos));
+    /**
+     * A completed call's own time in the edge: before its request went upstream; from the
+     * upstream's last byte until its event was spooled and the call back on its event loop; and
+     * writing the held-back last byte to the client.
+     */
+    public void overhead(long beforeUpstreamNanos, long spoolingNanos, long finalWriteNanos) {
+        overhead.record(Duration.ofNanos(beforeUpstreamNanos + spoolingNanos + finalWriteNanos));
         beforeUpstream.record(Duration.ofNanos(beforeUpstreamNanos));
-        afterUpstream.record(Duration.ofNanos(afterUpstreamNanos));
+        spooling.record(Duration.ofNanos(spoolingNanos));
+        finalWrite.record(Duration.ofNanos(finalWriteNanos));
+    }
+
+    private Timer stageTimer(String stage) {
+        return edgeTimer("proxy_edge_stage", "The edge's own time per call, by stage: before_upstream, from the request "
+                + "read to its first write upstream; spooling, from the upstream's last byte until the call's event is "
+                + "spooled and the call back on its event loop; final_write, writing the held-back last byte")
+                .tag("stage", stage).register(registry);
     }
 
     private static Timer.Builder edgeTimer(String name, String description) {

@@ -285,6 +285,7 @@ public final class ProxyCall implements UpstreamListener {
     }
 
     private void writeFinal(ByteBuf tail) {
+        long spooledNanos = System.nanoTime(); // the event is spooled and the call is back on its event loop
         if (phase == Phase.DONE) {
             tail.release();
             return;
@@ -294,7 +295,7 @@ public final class ProxyCall implements UpstreamListener {
             heldHead = null;
         }
         client.writeAndFlush(new DefaultLastHttpContent(tail)).addListener((ChannelFutureListener) f -> {
-            deps.metrics().overhead(edgeNanos, System.nanoTime() - upstreamEndNanos);
+            deps.metrics().overhead(edgeNanos, spooledNanos - upstreamEndNanos, System.nanoTime() - spooledNanos);
             finishConnection(f.isSuccess());
         });
     }

@@ -246,7 +246,8 @@ class EdgeProxyIT {
                     .contains("proxy_api_cost_usd_total{model=\"" + SONNET + "\",user_id=\"alice\"}")
                     .contains("proxy_edge_overhead_seconds_bucket")
                     .containsPattern("proxy_edge_stage_seconds_count\\{stage=\"before_upstream\"} 1(\\.0)?\n")
-                    .containsPattern("proxy_edge_stage_seconds_count\\{stage=\"after_upstream\"} 1(\\.0)?\n")
+                    .containsPattern("proxy_edge_stage_seconds_count\\{stage=\"spooling\"} 1(\\.0)?\n")
+                    .containsPattern("proxy_edge_stage_seconds_count\\{stage=\"final_write\"} 1(\\.0)?\n")
                     .contains("proxy_events_spooled_total 1.0")
                     .contains("proxy_events_produced_total 1.0");
         }
