@@ -109,15 +109,8 @@ final class EdgeOverheadBench {
                     routes.add(new Route(i == 0 ? "edge" : "edge B",
                             new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge.process(), edge));
                 }
-                // Warm every path (JIT, connection pools) before anything is recorded: an edge
-                // (and the relay) is a fresh JVM, and its compiler threads would otherwise share
-                // the two cores with the first measured runs. An edge gets a minute at first,
-                // because its first minute also holds GC work an edge that has run for days has
-                // long done: its first young collections copy its long-lived data (about 15 MB)
-                // until it is tenured, at 10-20 ms each instead of 2 ms, and metaspace fills up
-                // once, which costs a full collection (a 77 ms pause, seen at 49 s with -Xlog:gc).
                 for (Route r : routes) {
-                    r.load().run(1000, r.edge() != null ? (first ? 60_000 : 10_000) : r.process() != null ? 20_000 : 5000);
+                    r.load().run(1000, warmUpMillis(r, first));
                 }
                 first = false;
                 for (int rate : rates) {
@@ -129,6 +122,22 @@ final class EdgeOverheadBench {
                 }
             }
         }
+    }
+
+    /**
+     * How long to warm a route (JIT, connection pools) before anything is recorded: an edge (and
+     * the relay) is a fresh JVM, and its compiler threads would otherwise share the two cores with
+     * the first measured runs. An edge gets a minute before the first kind, because its first
+     * minute also holds GC work an edge that has run for days has long done: its first young
+     * collections copy its long-lived data (about 15 MB) until it is tenured, at 10-20 ms each
+     * instead of 2 ms, and metaspace fills up once, which costs a full collection (a 77 ms pause,
+     * seen at 49 s with -Xlog:gc).
+     */
+    private static long warmUpMillis(Route route, boolean firstKind) {
+        if (route.edge() != null) {
+            return firstKind ? 60_000 : 10_000;
+        }
+        return route.process() != null ? 20_000 : 5000; // the relay; direct
     }
 
     /** Asks every process to stop, waits for them together, and kills what is still there after a minute. */
@@ -165,7 +174,7 @@ final class EdgeOverheadBench {
         final List<double[]> percentilesPerRound = new ArrayList<>();
         double cpuSeconds;
         double wallSeconds;
-        EdgeProcess.JvmTotals jvm = new EdgeProcess.JvmTotals(0, 0, 0);
+        EdgeProcess.JvmTotals jvm = EdgeProcess.JvmTotals.NONE;
 
         void add(Slice s) {
             result = result.plus(s.result);
@@ -255,10 +264,10 @@ final class EdgeOverheadBench {
     /**
      * Every route at one rate, in rounds of one-second slices, one per route, in an order that
      * changes each round (see {@link #place}), so that all meet the same machine: on a shared host
-     * a burst of stolen CPU would otherwise land on one route's run and not another's. With {@code maxSteal} > 0 the rounds
-     * during which the hypervisor stole at most that share of the CPU are also reported on their
-     * own, and rounds are added (up to four times {@code seconds}) until {@code seconds} of them
-     * are quiet.
+     * a burst of stolen CPU would otherwise land on one route's run and not another's. With
+     * {@code maxSteal} > 0 the rounds during which the hypervisor stole at most that share of the
+     * CPU are also reported on their own, and rounds are added (up to four times {@code seconds})
+     * until {@code seconds} of them are quiet.
      */
     private static void measure(String kind, int rate, int seconds, double maxSteal, List<Route> routes)
             throws Exception {
@@ -289,7 +298,7 @@ final class EdgeOverheadBench {
             for (int i = 0; i < n; i++) {
                 EdgeProcess edge = routes.get(i).edge();
                 round.add(new Slice(results[i], cpu[i], wall[i],
-                        edge == null ? new EdgeProcess.JvmTotals(0, 0, 0) : edge.jvm().minus(jvm0.get(i))));
+                        edge == null ? EdgeProcess.JvmTotals.NONE : edge.jvm().minus(jvm0.get(i))));
             }
             all.add(round, steal);
             if (maxSteal > 0 && steal <= maxSteal) {

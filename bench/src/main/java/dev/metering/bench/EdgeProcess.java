@@ -14,6 +14,9 @@ final class EdgeProcess {
      * what the young generation's eden holds now), GC pauses and their total time.
      */
     record JvmTotals(double allocatedBytes, long gcPauses, double gcPauseSeconds) {
+        /** Nothing: the start of a sum, and what a route without an edge reports. */
+        static final JvmTotals NONE = new JvmTotals(0, 0, 0);
+
         JvmTotals minus(JvmTotals earlier) {
             return new JvmTotals(allocatedBytes - earlier.allocatedBytes, gcPauses - earlier.gcPauses,
                     gcPauseSeconds - earlier.gcPauseSeconds);

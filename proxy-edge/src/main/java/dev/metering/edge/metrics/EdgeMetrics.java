@@ -19,6 +19,9 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class EdgeMetrics {
     private static final Logger log = LoggerFactory.getLogger(EdgeMetrics.class);
+    private static final String STAGE_DESCRIPTION = "The edge's own time per call, by stage: before_upstream, from "
+            + "the request read to its first write upstream; spooling, from the upstream's last byte until the call's "
+            + "event is spooled and the call back on its event loop; final_write, writing the held-back last byte";
 
     private final MeterRegistry registry;
     private final Timer overhead;
@@ -127,10 +130,7 @@ public final class EdgeMetrics {
     }
 
     private Timer stageTimer(String stage) {
-        return edgeTimer("proxy_edge_stage", "The edge's own time per call, by stage: before_upstream, from the request "
-                + "read to its first write upstream; spooling, from the upstream's last byte until the call's event is "
-                + "spooled and the call back on its event loop; final_write, writing the held-back last byte")
-                .tag("stage", stage).register(registry);
+        return edgeTimer("proxy_edge_stage", STAGE_DESCRIPTION).tag("stage", stage).register(registry);
     }
 
     private static Timer.Builder edgeTimer(String name, String description) {
