@@ -1,15 +1,15 @@
 package dev.metering.edge.events;
 
-import java.util.concurrent.CompletableFuture;
+import java.io.IOException;
 
 import dev.metering.edge.spool.Spool;
 import dev.metering.model.event.UsageEvent;
 import dev.metering.model.event.UsageEventCodec;
 
 /**
- * Where the proxy hands each call's usage event: it is appended to the spool, and the returned
- * future completes once the append is written (never blocking the caller's thread). The
- * {@link EventShipper} takes it to Kafka from there.
+ * Where the proxy hands each call's usage event: it is appended to the spool on the caller's
+ * thread, one write into the page cache (see {@link Spool#append}). The {@link EventShipper} takes
+ * it to Kafka from there.
  */
 public final class UsageEmitter {
     private final Spool spool;
@@ -25,7 +25,14 @@ public final class UsageEmitter {
         spool.checkCapacity();
     }
 
-    public CompletableFuture<Void> emit(UsageEvent event) {
-        return spool.append(UsageEventCodec.encode(event)).thenRun(metrics::spooled);
+    /**
+     * Returns once {@code event} is in the spool.
+     *
+     * @throws IOException when it cannot be written there (nor can any later event)
+     * @throws IllegalStateException when the spool is closed
+     */
+    public void emit(UsageEvent event) throws IOException {
+        spool.append(UsageEventCodec.encode(event));
+        metrics.spooled();
     }
 }

@@ -21,7 +21,7 @@ public final class EdgeMetrics {
     private static final Logger log = LoggerFactory.getLogger(EdgeMetrics.class);
     private static final String STAGE_DESCRIPTION = "The edge's own time per call, by stage: before_upstream, from "
             + "the request read to its first write upstream; spooling, from the upstream's last byte until the call's "
-            + "event is spooled and the call back on its event loop; final_write, writing the held-back last byte";
+            + "event is priced and spooled; final_write, writing the held-back last byte";
 
     private final MeterRegistry registry;
     private final Timer overhead;
@@ -119,7 +119,7 @@ public final class EdgeMetrics {
 
     /**
      * A completed call's own time in the edge: before its request went upstream; from the
-     * upstream's last byte until its event was spooled and the call back on its event loop; and
+     * upstream's last byte until its event was priced and spooled; and
      * writing the held-back last byte to the client.
      */
     public void overhead(long beforeUpstreamNanos, long spoolingNanos, long finalWriteNanos) {

@@ -1,7 +1,10 @@
 package dev.metering.edge.proxy;
 
+import java.io.IOException;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.metering.edge.events.UsageEmitter;
 import dev.metering.edge.metrics.EdgeMetrics;
@@ -16,6 +19,8 @@ import dev.metering.quota.Reservation;
 
 /** Turns a finished call into its usage event, prices it, counts it and hands it to the spool. */
 public final class CallOutcomeRecorder {
+    private static final Logger log = LoggerFactory.getLogger(CallOutcomeRecorder.class);
+
     private final UsageEmitter emitter;
     private final PriceTable prices;
     private final EdgeMetrics metrics;
@@ -39,19 +44,25 @@ public final class CallOutcomeRecorder {
         return emitter;
     }
 
-    /** Meters the call; the future completes when its event is in the spool. */
-    CompletableFuture<Void> record(Reservation reservation, CallIdentity who, Instant startedAt, long durationMs,
+    /**
+     * Meters the call, on the caller's thread: returns whether its event is in the spool. When it
+     * is not, the reason is logged here, and the caller must not let the client see a complete
+     * response.
+     */
+    boolean record(Reservation reservation, CallIdentity who, Instant startedAt, long durationMs,
             int status, boolean stream, CapturedUsage usage, String requestModel, Outcome outcome) {
         try {
-            return recordOrThrow(reservation, who, startedAt, durationMs, status, stream, usage, requestModel, outcome);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            recordOrThrow(reservation, who, startedAt, durationMs, status, stream, usage, requestModel, outcome);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.error("usage event of a call by {} ({}, status {}) could not be spooled", who.userId(), outcome, status, e);
+            return false;
         }
     }
 
-    private CompletableFuture<Void> recordOrThrow(Reservation reservation, CallIdentity who, Instant startedAt,
+    private void recordOrThrow(Reservation reservation, CallIdentity who, Instant startedAt,
             long durationMs, int status,
-            boolean stream, CapturedUsage usage, String requestModel, Outcome outcome) {
+            boolean stream, CapturedUsage usage, String requestModel, Outcome outcome) throws IOException {
         String model = usable(usage.model()) ? usage.model() : usable(requestModel) ? requestModel : "unknown";
         status = Math.max(100, Math.min(599, status));
         Cost cost;
@@ -71,7 +82,7 @@ public final class CallOutcomeRecorder {
         // The real cost replaces the estimate now, before the last byte goes out, so the user's
         // next call already sees it.
         quota.settle(reservation, event.eventId(), event.costMicros(), startedAt);
-        return emitter.emit(event);
+        emitter.emit(event);
     }
 
     /** A model name an event can carry: see {@link UsageEvent#isStorableText}. */

@@ -271,25 +271,17 @@ public final class ProxyCall implements UpstreamListener {
         }
         upstream = null;
         Outcome outcome = status >= 400 ? Outcome.UPSTREAM_ERROR : Outcome.COMPLETED;
-        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, usage, facts.model(), outcome)
-                .whenComplete((ok, err) -> client.executor().execute(() -> {
-                    if (err != null) {
-                        tail.release();
-                        log.error("usage event of a {} call could not be spooled; the response is cut off so it "
-                                + "does not complete unmetered", status, err);
-                        abortClient();
-                        return;
-                    }
-                    writeFinal(tail);
-                }));
+        if (!deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, usage,
+                facts.model(), outcome)) {
+            tail.release();
+            abortClient(); // cut off, so that the response does not complete unmetered
+            return;
+        }
+        writeFinal(tail);
     }
 
     private void writeFinal(ByteBuf tail) {
-        long spooledNanos = System.nanoTime(); // the event is spooled and the call is back on its event loop
-        if (phase == Phase.DONE) {
-            tail.release();
-            return;
-        }
+        long spooledNanos = System.nanoTime(); // the event is spooled
         if (heldHead != null) {
             client.write(heldHead);
             heldHead = null;
@@ -359,15 +351,12 @@ public final class ProxyCall implements UpstreamListener {
         dropUpstream();
         status = st.code();
         upstreamEndNanos = System.nanoTime();
-        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, new CapturedUsage(), facts.model(),
-                outcome).whenComplete((ok, err) -> client.executor().execute(() -> {
-                    if (phase == Phase.DONE) {
-                        return;
-                    }
-                    var res = ErrorResponses.error(client.alloc(), st, type, message);
-                    setConnection(res);
-                    client.writeAndFlush(res).addListener((ChannelFutureListener) f -> finishConnection(f.isSuccess()));
-                }));
+        // The edge's own error response goes out even when its event cannot be spooled (logged there).
+        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, new CapturedUsage(),
+                facts.model(), outcome);
+        var res = ErrorResponses.error(client.alloc(), st, type, message);
+        setConnection(res);
+        client.writeAndFlush(res).addListener((ChannelFutureListener) f -> finishConnection(f.isSuccess()));
     }
 
     /** The upstream broke off mid-response: meter what was seen and cut the client off too. */
@@ -377,8 +366,8 @@ public final class ProxyCall implements UpstreamListener {
         cancelTimer();
         CapturedUsage usage = usageSoFar();
         dropUpstream();
-        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, usage, facts.model(), outcome)
-                .whenComplete((ok, err) -> client.executor().execute(this::abortClient));
+        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, usage, facts.model(), outcome);
+        abortClient();
     }
 
     // --- client side ---------------------------------------------------------------------------
@@ -401,11 +390,9 @@ public final class ProxyCall implements UpstreamListener {
         dropUpstream();
         if (reachedUpstream) {
             deps.recorder().record(reservation, who, startedAt, elapsedMs(), status == 0 ? 499 : status, streamResponse, usage,
-                    facts.model(), Outcome.CLIENT_DISCONNECTED)
-                    .whenComplete((ok, err) -> client.executor().execute(this::complete));
-        } else {
-            complete();
+                    facts.model(), Outcome.CLIENT_DISCONNECTED);
         }
+        complete();
     }
 
     private CapturedUsage usageSoFar() {

@@ -13,12 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -28,14 +24,18 @@ import org.slf4j.LoggerFactory;
 /**
  * The edge's local write-ahead log of usage events. Every event is appended here before the last
  * byte of its response goes to the client; a shipper then delivers the log to Kafka in order and
- * acknowledges what Kafka acknowledged. Appends are group-committed by one writer thread and
- * do not wait for an fsync: a second thread forces the file to disk on a timer, while the writer
- * goes on writing (an fsync on a shared disk can take milliseconds, which every call arriving
- * meanwhile would otherwise wait for). The one exception is a full segment, forced before the
- * next one is opened (once per segment). An event is in the operating system's page cache once
- * its append completes: killing the process loses nothing, and a power loss about one fsync
- * interval (plus the fsync's own time). A restarted edge resends everything past the last
- * checkpoint; the consumer dedupes on the event id.
+ * acknowledges what Kafka acknowledged.
+ *
+ * <p>An append is one positional write into the page cache, on the caller's own thread (an event
+ * loop), so a call's last byte follows its append without the call passing to another thread and
+ * back: those two hand-offs were the edge's whole latency tail on a busy machine (see
+ * BENCHMARKS.md). Appends never wait for the disk. A thread of the spool's own, the syncer, forces
+ * the file to disk on a timer while appends go on (an fsync on a shared disk can take
+ * milliseconds), and it also forces and closes a segment that an append retired for a new one.
+ * An event is in the operating system's page cache once its append returns: killing the process
+ * loses nothing, and a power loss about one fsync interval (plus the fsync's own time). Opening
+ * the spool cuts a torn tail off every segment; a restarted edge resends everything past the last
+ * checkpoint, and the consumer dedupes on the event id.
  *
  * <p>Appends are thread-safe. {@link #read} and {@link #acknowledge} belong to the single shipper
  * thread.
@@ -44,33 +44,33 @@ public final class Spool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final String SUFFIX = ".spool";
     private static final String CHECKPOINT = "acked.pos";
-    private static final int WRITE_BATCH = 4096;
     private static final long CHECKPOINT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
-    private record Append(byte[] payload, CompletableFuture<Long> done) {
-    }
 
     private final SpoolOptions options;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ConcurrentSkipListMap<Long, Path> segments = new ConcurrentSkipListMap<>();
-    private final LinkedBlockingQueue<Append> queue = new LinkedBlockingQueue<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
+    /** Where the shipper waits for an append when it has read everything. */
     private final Object appended = new Object();
-    private final Thread writer;
     private final Thread syncer;
-    private final AtomicBoolean dirty = new AtomicBoolean();
-    /** Held to force {@code current}, and to retire it for a new segment. */
-    private final Object segmentLock = new Object();
+    /** Held to append, and to take {@code current} or the retired segments for forcing. */
+    private final Object writeLock = new Object();
 
     private volatile long writtenPos;
     private volatile long ackedPos;
     private volatile boolean closing;
-    private volatile Throwable writerFailure;
+    private volatile boolean readerWaiting;
+    private volatile Throwable writeFailure;
 
-    // writer-thread state; the syncer reads current under segmentLock
+    // guarded by writeLock
     private FileChannel current;
     private long currentBase;
+    /** Whether anything was written to {@code current} since the syncer last took it. */
+    private boolean dirty;
+    /** Full segments an append rolled away from, still to be forced and closed by the syncer. */
+    private final List<FileChannel> retired = new ArrayList<>();
+    /** Direct, so a write needs no copy into a temporary native buffer. */
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(4096);
 
     // shipper-thread state
     private long lastCheckpoint;
@@ -82,15 +82,14 @@ public final class Spool implements AutoCloseable {
         this.options = options;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.writer = new Thread(this::writeLoop, "spool-writer");
-        this.writer.setDaemon(true);
         this.syncer = new Thread(this::syncLoop, "spool-syncer");
         this.syncer.setDaemon(true);
     }
 
     /**
      * Opens (or creates) the spool in {@code options.dir()}, recovering what a previous process
-     * left: a torn record at the tail is cut off, and everything after the checkpoint is pending.
+     * left: a torn record at the tail of any segment is cut off, and everything after the
+     * checkpoint is pending.
      *
      * @throws IllegalStateException when another process holds the directory
      */
@@ -107,7 +106,6 @@ public final class Spool implements AutoCloseable {
             }
             Spool spool = new Spool(options, lockChannel, lock);
             spool.recover();
-            spool.writer.start();
             spool.syncer.start();
             return spool;
         } catch (IOException e) {
@@ -128,14 +126,14 @@ public final class Spool implements AutoCloseable {
             openSegment(acked);
             writtenPos = acked;
         } else {
-            Map.Entry<Long, Path> last = segments.lastEntry();
-            long validEnd = validLength(last.getValue());
-            current = FileChannel.open(last.getValue(), StandardOpenOption.WRITE, StandardOpenOption.READ);
-            if (current.size() > validEnd) {
-                log.warn("spool segment {}: cut a torn tail of {} bytes", last.getValue(), current.size() - validEnd);
-                current.truncate(validEnd);
-                current.force(true);
+            // Any segment can have a torn tail after a power loss: a full one is forced by the
+            // syncer only after appends moved on to the next.
+            long validEnd = 0;
+            for (Path segment : segments.values()) {
+                validEnd = cutTornTail(segment);
             }
+            Map.Entry<Long, Path> last = segments.lastEntry();
+            current = FileChannel.open(last.getValue(), StandardOpenOption.WRITE, StandardOpenOption.READ);
             currentBase = last.getKey();
             writtenPos = currentBase + validEnd;
         }
@@ -155,6 +153,19 @@ public final class Spool implements AutoCloseable {
             log.warn("spool checkpoint {} unreadable ({}); everything spooled will be resent", cp, e.toString());
             return 0;
         }
+    }
+
+    /** Cuts what follows the last whole record off {@code segment}; returns its length after. */
+    private static long cutTornTail(Path segment) throws IOException {
+        long validEnd = validLength(segment);
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            if (ch.size() > validEnd) {
+                log.warn("spool segment {}: cut a torn tail of {} bytes", segment, ch.size() - validEnd);
+                ch.truncate(validEnd);
+                ch.force(true);
+            }
+        }
+        return validEnd;
     }
 
     private static long validLength(Path segment) throws IOException {
@@ -204,8 +215,8 @@ public final class Spool implements AutoCloseable {
      * @throws SpoolFullException when they do
      */
     public void checkCapacity() {
-        if (writerFailure != null) {
-            throw new SpoolFullException("usage spool cannot be written: " + writerFailure);
+        if (writeFailure != null) {
+            throw new SpoolFullException("usage spool cannot be written: " + writeFailure);
         }
         long pending = pendingBytes();
         if (pending >= options.maxBytes()) {
@@ -213,119 +224,97 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Bytes appended (or queued) but not yet acknowledged by Kafka. */
+    /** Bytes appended but not yet acknowledged by Kafka. */
     public long pendingBytes() {
-        return writtenPos - ackedPos + queuedBytes.get();
+        return writtenPos - ackedPos;
     }
 
     /**
-     * Appends {@code payload}; the future completes, on the writer thread, once the record is
-     * written to the file (not yet fsynced). An append is never refused for space: the bound is
-     * applied when calls start, see {@link #checkCapacity()}.
+     * Appends {@code payload} on the caller's thread: once this returns, the record is written to
+     * the file (not yet fsynced). It takes one write system call into the page cache, under a lock
+     * that appends on other threads share. An append is never refused for space: the bound is
+     * applied when calls start, see {@link #checkCapacity()}. After a failed write every later
+     * append fails too, and {@link #checkCapacity()} refuses new calls.
+     *
+     * @return the position just past the record
+     * @throws IOException when the record cannot be written, or an earlier write failed
+     * @throws IllegalStateException when the spool is closed
+     * @throws IllegalArgumentException when the payload exceeds the largest record
      */
-    public CompletableFuture<Long> append(byte[] payload) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
+    public long append(byte[] payload) throws IOException {
         if (payload.length > SpoolRecordFormat.MAX_PAYLOAD) {
-            done.completeExceptionally(new IllegalArgumentException("spool record of " + payload.length + " bytes"));
-            return done;
+            throw new IllegalArgumentException("spool record of " + payload.length + " bytes");
         }
-        Throwable failure = writerFailure;
-        if (failure != null) {
-            done.completeExceptionally(new IOException("spool writer failed", failure));
-            return done;
-        }
-        if (closing) {
-            done.completeExceptionally(new IllegalStateException("spool is closed"));
-            return done;
-        }
-        queuedBytes.addAndGet(SpoolRecordFormat.sizeOf(payload));
-        queue.add(new Append(payload, done));
-        if (closing && !writer.isAlive()) {
-            Append late;
-            while ((late = queue.poll()) != null) {
-                late.done().completeExceptionally(new IllegalStateException("spool is closed"));
+        synchronized (writeLock) {
+            Throwable failure = writeFailure;
+            if (failure != null) {
+                throw new IOException("spool cannot be written since an earlier failure", failure);
+            }
+            if (closing) {
+                throw new IllegalStateException("spool is closed");
+            }
+            try {
+                write(payload);
+            } catch (IOException | RuntimeException e) {
+                writeFailure = e;
+                log.error("spool write failed; new events cannot be made durable", e);
+                throw e;
             }
         }
-        return done;
+        if (readerWaiting) { // read after writtenPos was written: a reader that missed it is waiting, or about to
+            synchronized (appended) {
+                appended.notifyAll();
+            }
+        }
+        return writtenPos;
     }
 
-    private void writeLoop() {
-        List<Append> batch = new ArrayList<>(WRITE_BATCH);
-        try {
-            while (!closing || !queue.isEmpty()) {
-                Append first = queue.poll(options.fsyncInterval().toNanos(), TimeUnit.NANOSECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, WRITE_BATCH - 1);
-                    writeBatch(batch);
-                    batch.clear();
-                }
-            }
-            fsync();
-        } catch (IOException | RuntimeException e) {
-            writerFailure = e;
-            log.error("spool writer failed; new events cannot be made durable", e);
-            batch.forEach(a -> a.done().completeExceptionally(e));
-            Append a;
-            while ((a = queue.poll()) != null) {
-                a.done().completeExceptionally(e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Writes one record at the end of the current segment, first rolling a full one; holds writeLock. */
+    private void write(byte[] payload) throws IOException {
+        if (writtenPos - currentBase >= options.segmentBytes()) { // the segment's length, without asking the file
+            FileChannel full = current;
+            openSegment(writtenPos); // first: if it fails, current stays the full segment, still open
+            retired.add(full); // forced and closed by the syncer, off the caller's thread
         }
-    }
-
-    private void writeBatch(List<Append> batch) throws IOException {
-        if (current.size() >= options.segmentBytes()) {
-            synchronized (segmentLock) {
-                FileChannel full = current;
-                full.force(false);
-                openSegment(writtenPos); // first: if it fails, current stays the full segment, still open
-                full.close();
-            }
+        int size = SpoolRecordFormat.sizeOf(payload);
+        if (scratch.capacity() < size) {
+            scratch = ByteBuffer.allocateDirect(Math.max(size, 2 * scratch.capacity()));
         }
-        int total = 0;
-        for (Append a : batch) {
-            total += SpoolRecordFormat.sizeOf(a.payload());
-        }
-        ByteBuffer buf = ByteBuffer.allocate(total);
-        for (Append a : batch) {
-            SpoolRecordFormat.write(buf, a.payload());
-        }
+        ByteBuffer buf = scratch.clear();
+        SpoolRecordFormat.write(buf, payload);
         buf.flip();
         long at = writtenPos - currentBase;
         while (buf.hasRemaining()) {
             at += current.write(buf, at);
         }
-        dirty.set(true);
-        long pos = writtenPos;
-        for (Append a : batch) {
-            pos += SpoolRecordFormat.sizeOf(a.payload());
-        }
-        writtenPos = pos;
-        queuedBytes.addAndGet(-total);
-        synchronized (appended) {
-            appended.notifyAll();
-        }
-        long end = writtenPos - total;
-        for (Append a : batch) {
-            end += SpoolRecordFormat.sizeOf(a.payload());
-            a.done().complete(end);
-        }
+        dirty = true;
+        writtenPos += size;
     }
 
-    /** Forces what was written so far to disk, if anything was written since the last time. */
+    /**
+     * Forces what was written so far to disk, if anything was written since the last time, and
+     * closes the segments appends have moved on from. Runs on the syncer only (and in close()
+     * once the syncer has stopped): it alone closes a segment, so none closes under its feet.
+     */
     private void fsync() throws IOException {
-        if (dirty.getAndSet(false)) {
-            synchronized (segmentLock) {
-                if (current.isOpen()) {
-                    current.force(false);
-                }
-            }
+        List<FileChannel> full;
+        FileChannel written;
+        synchronized (writeLock) {
+            full = retired.isEmpty() ? List.of() : new ArrayList<>(retired);
+            retired.clear();
+            written = dirty ? current : null;
+            dirty = false;
+        }
+        for (FileChannel segment : full) { // outside the lock, as below: appends go on meanwhile
+            segment.force(false);
+            segment.close();
+        }
+        if (written != null) {
+            written.force(false);
         }
     }
 
-    /** Every fsync interval, forces what the writer wrote meanwhile; never interrupted (that would close the file). */
+    /** Every fsync interval, forces what was appended meanwhile; never interrupted (that would close the file). */
     private void syncLoop() {
         try {
             while (!closing) {
@@ -333,8 +322,8 @@ public final class Spool implements AutoCloseable {
                 fsync();
             }
         } catch (Throwable e) {
-            if (writerFailure == null) {
-                writerFailure = e;
+            if (writeFailure == null) {
+                writeFailure = e;
             }
             log.error("spool cannot be forced to disk; new events cannot be made durable", e);
         }
@@ -364,12 +353,15 @@ public final class Spool implements AutoCloseable {
     public Batch read(long from, int maxRecords, int maxBytes, long waitMillis) throws IOException {
         if (writtenPos <= from && waitMillis > 0) {
             synchronized (appended) {
-                if (writtenPos <= from) {
-                    try {
+                readerWaiting = true; // before looking again: an append after this look sees it
+                try {
+                    if (writtenPos <= from) {
                         appended.wait(waitMillis);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    readerWaiting = false;
                 }
             }
         }
@@ -473,29 +465,28 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Stops the writer after everything queued is written, fsyncs, checkpoints and unlocks. */
+    /** Refuses further appends, stops the syncer, fsyncs, checkpoints and unlocks. */
     @Override
     public void close() {
-        closing = true;
+        synchronized (writeLock) {
+            closing = true; // an append still in progress finishes first; later ones are refused
+        }
         LockSupport.unpark(syncer);
         try {
-            writer.join(TimeUnit.SECONDS.toMillis(30));
             syncer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        // An append that raced with closing was queued after the writer's last look: fail it.
-        Append late;
-        while ((late = queue.poll()) != null) {
-            late.done().completeExceptionally(new IllegalStateException("spool is closed"));
         }
         try {
             checkpoint();
             if (readChannel != null) {
                 readChannel.close();
             }
-            current.force(true);
-            current.close();
+            synchronized (writeLock) {
+                fsync(); // the syncer has stopped: the retired segments, and what it had not forced
+                current.force(true);
+                current.close();
+            }
         } catch (IOException e) {
             log.warn("spool did not close cleanly: {}", e.toString());
         } finally {

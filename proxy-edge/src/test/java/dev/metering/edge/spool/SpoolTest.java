@@ -2,6 +2,7 @@ package dev.metering.edge.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,15 +41,13 @@ class SpoolTest {
     @Test
     void readsBackWhatWasAppendedInOrderAcrossSegments() throws Exception {
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
-            // Ten rounds, each made durable before the next: a segment rolls between write
-            // batches, and one round of 200 is a quarter of a 64 KiB segment.
-            for (int round = 0; round < 10; round++) {
-                List<CompletableFuture<Long>> done = new ArrayList<>();
-                for (int i = round * 200; i < (round + 1) * 200; i++) {
-                    done.add(spool.append(payload(i)));
-                }
-                CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            long end = spool.ackedPosition();
+            for (int i = 0; i < 2000; i++) { // about four 64 KiB segments
+                long before = end;
+                end = spool.append(payload(i));
+                assertThat(end - before).isEqualTo(SpoolRecordFormat.sizeOf(payload(i)));
             }
+            assertThat(spool.writtenPosition()).isEqualTo(end);
             List<String> all = new ArrayList<>();
             long pos = spool.ackedPosition();
             while (pos < spool.writtenPosition()) {
@@ -69,7 +68,7 @@ class SpoolTest {
         long acked;
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             for (int i = 0; i < 10; i++) {
-                spool.append(payload(i)).get(5, TimeUnit.SECONDS);
+                spool.append(payload(i));
             }
             Spool.Batch first = spool.read(spool.ackedPosition(), 4, 1 << 20, 0);
             spool.acknowledge(first.endPos());
@@ -86,7 +85,7 @@ class SpoolTest {
     void aTornTailIsCutOffAndEverythingBeforeItSurvives() throws Exception {
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             for (int i = 0; i < 3; i++) {
-                spool.append(payload(i)).get(5, TimeUnit.SECONDS);
+                spool.append(payload(i));
             }
         }
         Path segment;
@@ -100,7 +99,7 @@ class SpoolTest {
         Files.write(segment, torn, StandardOpenOption.APPEND);
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             assertThat(texts(spool.read(spool.ackedPosition(), 100, 1 << 20, 0))).hasSize(3);
-            spool.append(payload(3)).get(5, TimeUnit.SECONDS);
+            spool.append(payload(3));
             assertThat(texts(spool.read(spool.ackedPosition(), 100, 1 << 20, 0))).hasSize(4)
                     .last().asString().startsWith("{\"n\":3,");
         }
@@ -112,7 +111,7 @@ class SpoolTest {
             spool.checkCapacity();
             byte[] big = new byte[60_000];
             while (spool.pendingBytes() < (1 << 20)) {
-                spool.append(big).get(5, TimeUnit.SECONDS);
+                spool.append(big);
             }
             assertThatThrownBy(spool::checkCapacity).isInstanceOf(SpoolFullException.class)
                     .hasMessageContaining("usage spool is full");
@@ -126,12 +125,8 @@ class SpoolTest {
     void deliveredSegmentsAreDeleted() throws Exception {
         long before;
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
-            for (int round = 0; round < 30; round++) {
-                CompletableFuture<Long> last = null;
-                for (int i = 0; i < 100; i++) {
-                    last = spool.append(payload(i));
-                }
-                last.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 3000; i++) {
+                spool.append(payload(i));
             }
             before = countSegments();
             spool.acknowledge(spool.writtenPosition());
@@ -146,30 +141,26 @@ class SpoolTest {
     @Test
     void appendsFromManyThreadsAtOnceAreAllKeptEachThreadsInItsOrder() throws Exception {
         int threads = 4; // as many as the edge has event loops on two cores
-        // About 26 bytes a record: 520 KB in all. A segment rolls when a write batch (at most 4096
-        // records, about 110 KB) starts on a full one, so at least one roll happens well before the end.
-        int perThread = 5000;
+        int perThread = 5000; // about 26 bytes a record: 520 KB in all, eight 64 KiB segments
+
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             CountDownLatch go = new CountDownLatch(1);
-            List<Future<List<CompletableFuture<Long>>>> appending = new ArrayList<>();
+            List<Future<?>> appending = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int thread = t;
                 appending.add(pool.submit(() -> {
                     go.await();
-                    List<CompletableFuture<Long>> done = new ArrayList<>();
                     for (int i = 0; i < perThread; i++) {
-                        done.add(spool.append(("{\"t\":" + thread + ",\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+                        spool.append(("{\"t\":" + thread + ",\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8));
                     }
-                    return done;
+                    return null;
                 }));
             }
             try {
                 go.countDown();
-                for (Future<List<CompletableFuture<Long>>> f : appending) {
-                    for (CompletableFuture<Long> done : f.get(30, TimeUnit.SECONDS)) {
-                        done.get(30, TimeUnit.SECONDS);
-                    }
+                for (Future<?> f : appending) {
+                    f.get(30, TimeUnit.SECONDS);
                 }
             } finally {
                 pool.shutdownNow();
@@ -193,15 +184,96 @@ class SpoolTest {
     }
 
     @Test
-    void closeStopsBothThreadsAndKeepsWhatWasWritten() throws Exception {
+    void aTornTailOfAnEarlierSegmentIsCutOffToo() throws Exception {
+        // After a power loss, a full segment may have lost its tail: the syncer forces it only
+        // after appends moved on to the next one.
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
-            spool.append(payload(1)).get(10, TimeUnit.SECONDS);
-            assertThat(spoolThreads()).contains("spool-writer", "spool-syncer");
+            for (int i = 0; i < 1000; i++) {
+                spool.append(payload(i));
+            }
+        }
+        List<Path> segments;
+        try (var files = Files.list(dir)) {
+            segments = files.filter(p -> p.toString().endsWith(".spool")).sorted().toList();
+        }
+        assertThat(segments).hasSizeGreaterThan(1);
+        byte[] torn = new byte[18]; // a header promising 500 bytes, and 10 of them
+        torn[3] = (byte) 0xF4;
+        torn[2] = 0x01;
+        Files.write(segments.get(0), torn, StandardOpenOption.APPEND);
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            List<String> all = new ArrayList<>();
+            long pos = spool.ackedPosition();
+            while (pos < spool.writtenPosition()) {
+                Spool.Batch b = spool.read(pos, 300, 1 << 20, 0);
+                all.addAll(texts(b));
+                pos = b.endPos();
+            }
+            assertThat(all).hasSize(1000);
+            assertThat(all.get(999)).isEqualTo(new String(payload(999), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void theSyncerClosesSegmentsThatAppendsMovedOnFrom() throws Exception {
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            for (int i = 0; i < 3000; i++) { // about six segments
+                spool.append(payload(i));
+            }
+            assertThat(countSegments()).isGreaterThan(2);
+            // Only the current segment stays open: the retired ones were forced and closed.
+            await().atMost(Duration.ofSeconds(10)).until(() -> openSegmentFiles() == 1);
+        }
+        assertThat(openSegmentFiles()).isZero();
+    }
+
+    @Test
+    void aWaitingReadWakesForAnAppend() throws Exception {
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            long from = spool.writtenPosition();
+            CompletableFuture<Spool.Batch> read = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try {
+                    read.complete(spool.read(from, 10, 1 << 20, TimeUnit.MINUTES.toMillis(5)));
+                } catch (IOException | RuntimeException e) {
+                    read.completeExceptionally(e);
+                }
+            }, "test-reader");
+            reader.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.TIMED_WAITING);
+            spool.append(payload(7));
+            // Woken by the append, not by the end of its five minutes.
+            assertThat(texts(read.get(10, TimeUnit.SECONDS))).containsExactly(new String(payload(7), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void closeStopsTheSyncerKeepsWhatWasWrittenAndRefusesLaterAppends() throws Exception {
+        Spool closed;
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            spool.append(payload(1));
+            assertThat(spoolThreads()).containsExactly("spool-syncer");
+            closed = spool;
         }
         assertThat(spoolThreads()).isEmpty();
+        assertThatThrownBy(() -> closed.append(payload(2))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         try (Spool reopened = Spool.open(options(8 << 20, 64 << 10))) {
             assertThat(texts(reopened.read(reopened.ackedPosition(), 10, 1 << 20, 0)))
                     .containsExactly(new String(payload(1), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** This process's open files among the spool's segments (Linux: {@code /proc/self/fd}). */
+    private long openSegmentFiles() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd);
+                } catch (IOException e) {
+                    return Path.of(""); // closed meanwhile
+                }
+            }).filter(target -> target.startsWith(dir) && target.toString().endsWith(".spool")).count();
         }
     }
 
