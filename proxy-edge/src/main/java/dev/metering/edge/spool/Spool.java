@@ -245,6 +245,7 @@ public final class Spool implements AutoCloseable {
         if (payload.length > SpoolRecordFormat.MAX_PAYLOAD) {
             throw new IllegalArgumentException("spool record of " + payload.length + " bytes");
         }
+        long end;
         synchronized (writeLock) {
             Throwable failure = writeFailure;
             if (failure != null) {
@@ -254,7 +255,7 @@ public final class Spool implements AutoCloseable {
                 throw new IllegalStateException("spool is closed");
             }
             try {
-                write(payload);
+                end = write(payload);
             } catch (IOException | RuntimeException e) {
                 writeFailure = e;
                 log.error("spool write failed; new events cannot be made durable", e);
@@ -266,11 +267,14 @@ public final class Spool implements AutoCloseable {
                 appended.notifyAll();
             }
         }
-        return writtenPos;
+        return end;
     }
 
-    /** Writes one record at the end of the current segment, first rolling a full one; holds writeLock. */
-    private void write(byte[] payload) throws IOException {
+    /**
+     * Writes one record at the end of the current segment, first rolling a full one; holds
+     * writeLock. Returns the position just past the record.
+     */
+    private long write(byte[] payload) throws IOException {
         if (writtenPos - currentBase >= options.segmentBytes()) { // the segment's length, without asking the file
             FileChannel full = current;
             openSegment(writtenPos); // first: if it fails, current stays the full segment, still open
@@ -289,6 +293,7 @@ public final class Spool implements AutoCloseable {
         }
         dirty = true;
         writtenPos += size;
+        return writtenPos;
     }
 
     /**

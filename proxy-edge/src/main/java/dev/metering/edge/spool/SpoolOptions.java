@@ -10,8 +10,8 @@ import java.time.Duration;
  * @param maxBytes undelivered bytes allowed before new calls are refused
  * @param segmentBytes size at which a new segment file is started
  * @param fsyncInterval how often appended data is forced to disk, on a thread of its own: appends
- *     do not wait for it (save when a full segment is closed), a process crash loses nothing, and
- *     a power loss about this interval plus the fsync's own time
+ *     never wait for it, a process crash loses nothing, and a power loss about this interval plus
+ *     the fsync's own time
  */
 public record SpoolOptions(Path dir, long maxBytes, long segmentBytes, Duration fsyncInterval) {
     public SpoolOptions {

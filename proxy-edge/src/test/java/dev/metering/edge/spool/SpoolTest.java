@@ -11,8 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -147,12 +150,13 @@ class SpoolTest {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> appending = new ArrayList<>();
+            Set<Long> ends = ConcurrentHashMap.newKeySet();
             for (int t = 0; t < threads; t++) {
                 int thread = t;
                 appending.add(pool.submit(() -> {
                     go.await();
                     for (int i = 0; i < perThread; i++) {
-                        spool.append(("{\"t\":" + thread + ",\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+                        ends.add(spool.append(("{\"t\":" + thread + ",\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
                     }
                     return null;
                 }));
@@ -179,6 +183,9 @@ class SpoolTest {
                 pos = b.endPos();
             }
             assertThat(records).isEqualTo(threads * perThread);
+            // Each append returned the end of its own record: all different, the last one the end.
+            assertThat(ends).hasSize(threads * perThread);
+            assertThat(Collections.max(ends)).isEqualTo(spool.writtenPosition());
             assertThat(countSegments()).isGreaterThan(1);
         }
     }
