@@ -31,7 +31,7 @@ public final class BenchMain implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        throw new ParameterException(spec.commandLine(), "name a suite: edge, ingest, pipeline, jmh or all");
     }
 
     @Command(name = "edge", mixinStandardHelpOptions = true,

@@ -351,9 +351,11 @@ public final class ProxyCall implements UpstreamListener {
         dropUpstream();
         status = st.code();
         upstreamEndNanos = System.nanoTime();
-        // The edge's own error response goes out even when its event cannot be spooled (logged there).
-        deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse, new CapturedUsage(),
-                facts.model(), outcome);
+        if (!deps.recorder().record(reservation, who, startedAt, elapsedMs(), status, streamResponse,
+                new CapturedUsage(), facts.model(), outcome)) {
+            abortClient(); // no complete response without its event, the edge's own ones included
+            return;
+        }
         var res = ErrorResponses.error(client.alloc(), st, type, message);
         setConnection(res);
         client.writeAndFlush(res).addListener((ChannelFutureListener) f -> finishConnection(f.isSuccess()));

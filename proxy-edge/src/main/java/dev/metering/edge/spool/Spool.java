@@ -127,9 +127,11 @@ public final class Spool implements AutoCloseable {
             writtenPos = acked;
         } else {
             // Any segment can have a torn tail after a power loss: a full one is forced by the
-            // syncer only after appends moved on to the next.
+            // syncer only after appends moved on to the next. Those wholly before the checkpoint
+            // were delivered and are never read again.
+            Long from = segments.floorKey(acked);
             long validEnd = 0;
-            for (Path segment : segments.values()) {
+            for (Path segment : segments.tailMap(from == null ? segments.firstKey() : from, true).values()) {
                 validEnd = cutTornTail(segment);
             }
             Map.Entry<Long, Path> last = segments.lastEntry();
@@ -246,20 +248,33 @@ public final class Spool implements AutoCloseable {
             throw new IllegalArgumentException("spool record of " + payload.length + " bytes");
         }
         long end;
-        synchronized (writeLock) {
-            Throwable failure = writeFailure;
-            if (failure != null) {
-                throw new IOException("spool cannot be written since an earlier failure", failure);
+        // An interrupted thread's write would close the channel for every thread: hold the
+        // interrupt back for the write, and hand it back afterwards.
+        boolean interrupted = Thread.interrupted();
+        try {
+            synchronized (writeLock) {
+                Throwable failure = writeFailure;
+                if (failure != null) {
+                    throw new IOException("spool cannot be written since an earlier failure", failure);
+                }
+                if (closing) {
+                    throw new IllegalStateException("spool is closed");
+                }
+                try {
+                    end = write(payload);
+                } catch (IOException | RuntimeException e) {
+                    writeFailure = e;
+                    throw e;
+                }
             }
-            if (closing) {
-                throw new IllegalStateException("spool is closed");
-            }
-            try {
-                end = write(payload);
-            } catch (IOException | RuntimeException e) {
-                writeFailure = e;
+        } catch (IOException | RuntimeException e) {
+            if (e == writeFailure) { // logged once, outside the lock
                 log.error("spool write failed; new events cannot be made durable", e);
-                throw e;
+            }
+            throw e;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
         if (readerWaiting) { // read after writtenPos was written: a reader that missed it is waiting, or about to
@@ -313,6 +328,13 @@ public final class Spool implements AutoCloseable {
         for (FileChannel segment : full) { // outside the lock, as below: appends go on meanwhile
             segment.force(false);
             segment.close();
+        }
+        if (!full.isEmpty()) { // a segment was created: make its directory entry durable too
+            try (FileChannel dir = FileChannel.open(options.dir(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException e) { // not every file system forces a directory; the data is forced
+                log.warn("spool directory {} not forced: {}", options.dir(), e.toString());
+            }
         }
         if (written != null) {
             written.force(false);

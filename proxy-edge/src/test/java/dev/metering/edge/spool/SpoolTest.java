@@ -167,7 +167,7 @@ class SpoolTest {
                     f.get(30, TimeUnit.SECONDS);
                 }
             } finally {
-                pool.shutdownNow();
+                pool.shutdown(); // not shutdownNow: an interrupt must not hide a failure
             }
             int[] next = new int[threads];
             int records = 0;
@@ -235,6 +235,59 @@ class SpoolTest {
     }
 
     @Test
+    void anInterruptedThreadsAppendIsWrittenAndItsInterruptKept() throws Exception {
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            Thread.currentThread().interrupt();
+            try {
+                spool.append(payload(1)); // would close the file for every thread if it let the interrupt through
+            } finally {
+                assertThat(Thread.interrupted()).isTrue();
+            }
+            spool.append(payload(2));
+            spool.checkCapacity();
+            assertThat(texts(spool.read(spool.ackedPosition(), 10, 1 << 20, 0))).containsExactly(
+                    new String(payload(1), StandardCharsets.UTF_8), new String(payload(2), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aCheckpointInALaterSegmentAndATornTailThereAreBothHonouredOnReopening() throws Exception {
+        long acked;
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            for (int i = 0; i < 1500; i++) { // about three segments
+                spool.append(payload(i));
+            }
+            long pos = spool.ackedPosition();
+            for (int i = 0; i < 1000; i++) { // delivered into the last segment
+                pos = spool.read(pos, 1, 1 << 20, 0).endPos();
+            }
+            acked = pos;
+            spool.acknowledge(acked);
+        }
+        List<Path> segments;
+        try (var files = Files.list(dir)) {
+            segments = files.filter(p -> p.toString().endsWith(".spool")).sorted().toList();
+        }
+        assertThat(segments).isNotEmpty(); // the delivered ones before the checkpoint's own were deleted
+        Path last = segments.get(segments.size() - 1);
+        byte[] garbage = new byte[18]; // a header promising 500 bytes, and 10 of them
+        garbage[3] = (byte) 0xF4;
+        garbage[2] = 0x01;
+        Files.write(last, garbage, StandardOpenOption.APPEND);
+        try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
+            assertThat(spool.ackedPosition()).isEqualTo(acked);
+            List<String> rest = new ArrayList<>();
+            long pos = spool.ackedPosition();
+            while (pos < spool.writtenPosition()) {
+                Spool.Batch b = spool.read(pos, 300, 1 << 20, 0);
+                rest.addAll(texts(b));
+                pos = b.endPos();
+            }
+            assertThat(rest).hasSize(500).first().asString().startsWith("{\"n\":1000,");
+        }
+    }
+
+    @Test
     void aWaitingReadWakesForAnAppend() throws Exception {
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             long from = spool.writtenPosition();
@@ -273,6 +326,7 @@ class SpoolTest {
 
     /** This process's open files among the spool's segments (Linux: {@code /proc/self/fd}). */
     private long openSegmentFiles() throws IOException {
+        Path realDir = dir.toRealPath();
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.map(fd -> {
                 try {
@@ -280,7 +334,7 @@ class SpoolTest {
                 } catch (IOException e) {
                     return Path.of(""); // closed meanwhile
                 }
-            }).filter(target -> target.startsWith(dir) && target.toString().endsWith(".spool")).count();
+            }).filter(target -> target.startsWith(realDir) && target.toString().endsWith(".spool")).count();
         }
     }
 
