@@ -41,6 +41,18 @@ class SpoolTest {
         return b.payloads().stream().map(p -> new String(p, StandardCharsets.UTF_8)).toList();
     }
 
+    /** Everything from the acknowledged position to the end of what was written, across segments. */
+    private static List<String> pending(Spool spool) throws IOException {
+        List<String> out = new ArrayList<>();
+        long pos = spool.ackedPosition();
+        while (pos < spool.writtenPosition()) {
+            Spool.Batch b = spool.read(pos, 300, 1 << 20, 0);
+            out.addAll(texts(b));
+            pos = b.endPos();
+        }
+        return out;
+    }
+
     @Test
     void readsBackWhatWasAppendedInOrderAcrossSegments() throws Exception {
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
@@ -51,13 +63,7 @@ class SpoolTest {
                 assertThat(end - before).isEqualTo(SpoolRecordFormat.sizeOf(payload(i)));
             }
             assertThat(spool.writtenPosition()).isEqualTo(end);
-            List<String> all = new ArrayList<>();
-            long pos = spool.ackedPosition();
-            while (pos < spool.writtenPosition()) {
-                Spool.Batch b = spool.read(pos, 300, 1 << 20, 0);
-                all.addAll(texts(b));
-                pos = b.endPos();
-            }
+            List<String> all = pending(spool);
             assertThat(all).hasSize(2000);
             for (int i = 0; i < 2000; i++) {
                 assertThat(all.get(i)).isEqualTo(new String(payload(i), StandardCharsets.UTF_8));
@@ -209,13 +215,7 @@ class SpoolTest {
         torn[2] = 0x01;
         Files.write(segments.get(0), torn, StandardOpenOption.APPEND);
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
-            List<String> all = new ArrayList<>();
-            long pos = spool.ackedPosition();
-            while (pos < spool.writtenPosition()) {
-                Spool.Batch b = spool.read(pos, 300, 1 << 20, 0);
-                all.addAll(texts(b));
-                pos = b.endPos();
-            }
+            List<String> all = pending(spool);
             assertThat(all).hasSize(1000);
             assertThat(all.get(999)).isEqualTo(new String(payload(999), StandardCharsets.UTF_8));
         }
@@ -276,13 +276,7 @@ class SpoolTest {
         Files.write(last, garbage, StandardOpenOption.APPEND);
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             assertThat(spool.ackedPosition()).isEqualTo(acked);
-            List<String> rest = new ArrayList<>();
-            long pos = spool.ackedPosition();
-            while (pos < spool.writtenPosition()) {
-                Spool.Batch b = spool.read(pos, 300, 1 << 20, 0);
-                rest.addAll(texts(b));
-                pos = b.endPos();
-            }
+            List<String> rest = pending(spool);
             assertThat(rest).hasSize(500).first().asString().startsWith("{\"n\":1000,");
         }
     }
