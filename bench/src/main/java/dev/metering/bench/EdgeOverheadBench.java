@@ -202,7 +202,7 @@ final class EdgeOverheadBench {
                 Histogram h = round.get(i).result().latencyMicros();
                 double[] ms = new double[PERCENTILES.length];
                 for (int p = 0; p < PERCENTILES.length; p++) {
-                    ms[p] = h.getValueAtPercentile(PERCENTILES[p]) / 1000.0;
+                    ms[p] = millis(h, PERCENTILES[p]);
                 }
                 tallies.get(i).percentilesPerRound.add(ms);
             }
@@ -337,7 +337,7 @@ final class EdgeOverheadBench {
     }
 
     private static String ms(Histogram h, double percentile) {
-        return String.format("%.3f", h.getValueAtPercentile(percentile) / 1000.0);
+        return String.format("%.3f", millis(h, percentile));
     }
 
     private static double median(double[] values) {
@@ -347,8 +347,12 @@ final class EdgeOverheadBench {
     }
 
     private static String diff(OpenLoopLoad.Result a, OpenLoopLoad.Result b, double percentile) {
-        return String.format("%+.3f", (a.latencyMicros().getValueAtPercentile(percentile)
-                - b.latencyMicros().getValueAtPercentile(percentile)) / 1000.0);
+        return String.format("%+.3f", millis(a.latencyMicros(), percentile) - millis(b.latencyMicros(), percentile));
+    }
+
+    /** A latency histogram's value at {@code percentile}, recorded in microseconds, in ms. */
+    private static double millis(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1000.0;
     }
 
     /**

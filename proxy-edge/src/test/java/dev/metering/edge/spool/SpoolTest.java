@@ -68,7 +68,7 @@ class SpoolTest {
             for (int i = 0; i < 2000; i++) {
                 assertThat(all.get(i)).isEqualTo(new String(payload(i), StandardCharsets.UTF_8));
             }
-            assertThat(Files.list(dir).filter(p -> p.toString().endsWith(".spool")).count()).isGreaterThan(1);
+            assertThat(countSegments()).isGreaterThan(1);
         }
     }
 
@@ -97,15 +97,7 @@ class SpoolTest {
                 spool.append(payload(i));
             }
         }
-        Path segment;
-        try (var files = Files.list(dir)) {
-            segment = files.filter(p -> p.toString().endsWith(".spool")).findFirst().orElseThrow();
-        }
-        // A record whose write was cut short: a header promising 500 bytes, and 10 of them.
-        byte[] torn = new byte[18];
-        torn[3] = (byte) 0xF4;
-        torn[2] = 0x01;
-        Files.write(segment, torn, StandardOpenOption.APPEND);
+        appendTornRecord(segmentFiles().get(0));
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             assertThat(texts(spool.read(spool.ackedPosition(), 100, 1 << 20, 0))).hasSize(3);
             spool.append(payload(3));
@@ -205,15 +197,9 @@ class SpoolTest {
                 spool.append(payload(i));
             }
         }
-        List<Path> segments;
-        try (var files = Files.list(dir)) {
-            segments = files.filter(p -> p.toString().endsWith(".spool")).sorted().toList();
-        }
+        List<Path> segments = segmentFiles();
         assertThat(segments).hasSizeGreaterThan(1);
-        byte[] torn = new byte[18]; // a header promising 500 bytes, and 10 of them
-        torn[3] = (byte) 0xF4;
-        torn[2] = 0x01;
-        Files.write(segments.get(0), torn, StandardOpenOption.APPEND);
+        appendTornRecord(segments.get(0));
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             List<String> all = pending(spool);
             assertThat(all).hasSize(1000);
@@ -264,16 +250,9 @@ class SpoolTest {
             acked = pos;
             spool.acknowledge(acked);
         }
-        List<Path> segments;
-        try (var files = Files.list(dir)) {
-            segments = files.filter(p -> p.toString().endsWith(".spool")).sorted().toList();
-        }
+        List<Path> segments = segmentFiles();
         assertThat(segments).isNotEmpty(); // the delivered ones before the checkpoint's own were deleted
-        Path last = segments.get(segments.size() - 1);
-        byte[] garbage = new byte[18]; // a header promising 500 bytes, and 10 of them
-        garbage[3] = (byte) 0xF4;
-        garbage[2] = 0x01;
-        Files.write(last, garbage, StandardOpenOption.APPEND);
+        appendTornRecord(segments.get(segments.size() - 1));
         try (Spool spool = Spool.open(options(8 << 20, 64 << 10))) {
             assertThat(spool.ackedPosition()).isEqualTo(acked);
             List<String> rest = pending(spool);
@@ -345,9 +324,22 @@ class SpoolTest {
         }
     }
 
-    private long countSegments() throws IOException {
+    /** The spool's segment files, in the order of their positions. */
+    private List<Path> segmentFiles() throws IOException {
         try (var files = Files.list(dir)) {
-            return files.filter(p -> p.toString().endsWith(".spool")).count();
+            return files.filter(p -> p.toString().endsWith(".spool")).sorted().toList();
         }
+    }
+
+    private long countSegments() throws IOException {
+        return segmentFiles().size();
+    }
+
+    /** A record whose write was cut short: a header promising 500 bytes, and 10 of them. */
+    private static void appendTornRecord(Path segment) throws IOException {
+        byte[] torn = new byte[18];
+        torn[3] = (byte) 0xF4;
+        torn[2] = 0x01;
+        Files.write(segment, torn, StandardOpenOption.APPEND);
     }
 }
