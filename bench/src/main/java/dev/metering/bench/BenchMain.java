@@ -62,6 +62,10 @@ public final class BenchMain implements Runnable {
         @Option(names = "--versus-opts", defaultValue = "", description = "JVM flags for a second edge in the same rounds, replacing the edge's own")
         String versusOpts;
 
+        @Option(names = "--control", description = "also run a second direct path, identical to the first, in every round: "
+                + "its difference from direct is what the machine alone moves the figures by")
+        boolean control;
+
         @Override
         public Integer call() throws Exception {
             for (String kind : kinds) {
@@ -81,7 +85,8 @@ public final class BenchMain implements Runnable {
                 readableJar(spec, "--versus-jar", versusJar);
             }
             machine();
-            EdgeOverheadBench.run(jar, kinds, rates, seconds, maxSteal, versusOpts, versusJar);
+            EdgeOverheadBench.run(new EdgeOverheadBench.Options(jar, kinds, rates, seconds, maxSteal, versusOpts, versusJar,
+                    control));
             return 0;
         }
     }

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
 
-import dev.metering.infra.EmbeddedKafka;
 import dev.metering.infra.FreePorts;
 import dev.metering.model.kafka.Topics;
 import dev.metering.model.key.ProxyKeys;
@@ -27,7 +26,9 @@ import dev.metering.model.key.ProxyKeys;
  * the machine the hypervisor stole meanwhile. With {@code versusOpts} (JVM flags) or a
  * {@code versusJar}, a second edge ("edge B") runs with those flags instead, or from that jar, and
  * takes its turns too, so a change can be measured against the edge without it, on the same
- * machine at the same time.
+ * machine at the same time. With {@code control}, a second direct path ("direct again") takes its
+ * turns as well: two identical paths, so its difference from direct is what the machine alone
+ * moves a figure by, the floor under any difference the table shows.
  */
 final class EdgeOverheadBench {
     private static final String SECRET = "bench-shared-secret";
@@ -37,17 +38,23 @@ final class EdgeOverheadBench {
     private EdgeOverheadBench() {
     }
 
-    static void run(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds, double maxSteal,
-            String versusOpts, Path versusJar) throws Exception {
+    /** What to measure: the kinds and rates, how long, and which paths besides direct, the relay and the edge. */
+    record Options(Path jar, List<String> kinds, List<Integer> rates, int seconds, double maxSteal, String versusOpts,
+            Path versusJar, boolean control) {
+        boolean versusEdge() {
+            return !versusOpts.isBlank() || versusJar != null;
+        }
+    }
+
+    static void run(Options options) throws Exception {
         Path work = Files.createTempDirectory("bench-edge");
         String opts = System.getenv("BENCH_EDGE_JAVA_OPTS"); // replaces the default: another GC, a JFR recording
         String javaOpts = opts == null || opts.isBlank() ? EDGE_JAVA_OPTS : opts.trim();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"), 0, true);
+        try (BrokerProcess kafka = BrokerProcess.start(work.resolve("kafka"), javaBinary(), benchClasspath());
                 FastUpstream upstream = FastUpstream.start(1)) {
             List<Process> processes = new ArrayList<>();
             try {
-                measureAll(meteringJar, kinds, rates, seconds, maxSteal, versusOpts, versusJar, javaOpts, kafka, upstream,
-                        work, processes);
+                measureAll(options, javaOpts, kafka, upstream, work, processes);
             } finally {
                 stop(processes); // while the broker is still up: an edge delivers what it holds on the way out
             }
@@ -55,18 +62,16 @@ final class EdgeOverheadBench {
         dev.metering.infra.Directories.deleteRecursively(work);
     }
 
-    private static void measureAll(Path meteringJar, List<String> kinds, List<Integer> rates, int seconds,
-            double maxSteal, String versusOpts, Path versusJar, String javaOpts, EmbeddedKafka kafka,
-            FastUpstream upstream, Path work, List<Process> processes) throws Exception {
+    private static void measureAll(Options o, String javaOpts, BrokerProcess kafka, FastUpstream upstream, Path work,
+            List<Process> processes) throws Exception {
         Topics.ensure(kafka.bootstrapServers(), List.of(Topics.usageEvents("usage-events", Topics.Layout.DEFAULT),
                 Topics.quotaState("quota-state", Topics.Layout.DEFAULT)), Duration.ofSeconds(30));
         List<EdgeProcess> edges = new ArrayList<>();
         List<String> edgeFlags = new ArrayList<>(List.of(javaOpts));
-        List<Path> edgeJars = new ArrayList<>(List.of(meteringJar));
-        boolean versusEdge = !versusOpts.isBlank() || versusJar != null;
-        if (versusEdge) {
-            edgeFlags.add(versusOpts.isBlank() ? javaOpts : versusOpts.trim());
-            edgeJars.add(versusJar == null ? meteringJar : versusJar);
+        List<Path> edgeJars = new ArrayList<>(List.of(o.jar()));
+        if (o.versusEdge()) {
+            edgeFlags.add(o.versusOpts().isBlank() ? javaOpts : o.versusOpts().trim());
+            edgeJars.add(o.versusJar() == null ? o.jar() : o.versusJar());
         }
         for (int i = 0; i < edgeFlags.size(); i++) {
             int port = FreePorts.pick();
@@ -80,13 +85,17 @@ final class EdgeOverheadBench {
         processes.add(relay);
         Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
         System.out.println();
-        System.out.println("## Edge overhead (" + seconds + " s per path and rate, in 1 s slices that take turns "
+        System.out.println("## Edge overhead (" + o.seconds() + " s per path and rate, in 1 s slices that take turns "
                 + "between the paths; open loop, latency from the due time)");
         System.out.println();
         System.out.println("\"relay\" is a proxy that only relays (`RelayProxy`: the same Netty and event loops, no "
                 + "metering), run with `" + EDGE_JAVA_OPTS + "`: what any proxy in between costs on this machine.");
-        if (versusEdge) {
-            System.out.println("\"edge\" is `" + meteringJar + "` run with `" + javaOpts + "`; \"edge B\" is `"
+        if (o.control()) {
+            System.out.println("\"direct again\" is a second direct path, identical to the first, in the same rounds: "
+                    + "its difference from direct is what the machine alone moves each figure by.");
+        }
+        if (o.versusEdge()) {
+            System.out.println("\"edge\" is `" + o.jar() + "` run with `" + javaOpts + "`; \"edge B\" is `"
                     + edgeJars.get(1) + "` run with `" + edgeFlags.get(1) + "`.");
         }
         System.out.println();
@@ -94,7 +103,7 @@ final class EdgeOverheadBench {
                 + "| proxy RSS MiB | edge KiB allocated/call | edge GC pauses (total ms) | steal % |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         boolean first = true;
-        for (String kind : kinds) {
+        for (String kind : o.kinds()) {
             byte[] body = ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":" + kind.equals("stream")
                     + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from the benchmark\"}]}")
                     .getBytes(StandardCharsets.UTF_8);
@@ -102,6 +111,10 @@ final class EdgeOverheadBench {
             try {
                 routes.add(new Route("direct", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512),
                         null, null));
+                if (o.control()) {
+                    routes.add(new Route("direct again", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(),
+                            512), null, null));
+                }
                 routes.add(new Route("relay", new OpenLoopLoad(URI.create("http://127.0.0.1:" + relayPort), "/v1/messages",
                         body, Map.of(), 512), relay, null));
                 for (int i = 0; i < edges.size(); i++) {
@@ -113,8 +126,8 @@ final class EdgeOverheadBench {
                     r.load().run(1000, warmUpMillis(r, first));
                 }
                 first = false;
-                for (int rate : rates) {
-                    measure(kind, rate, seconds, maxSteal, routes);
+                for (int rate : o.rates()) {
+                    measure(kind, rate, o.seconds(), o.maxSteal(), routes, comparisons(routes));
                 }
             } finally {
                 for (Route r : routes) {
@@ -156,6 +169,46 @@ final class EdgeOverheadBench {
      * relay ({@code edge} null), or through an edge.
      */
     private record Route(String name, OpenLoopLoad load, Process process, EdgeProcess edge) {
+        boolean direct() {
+            return process == null;
+        }
+
+        boolean relay() {
+            return process != null && edge == null;
+        }
+    }
+
+    /** Which route's figures are set against which: {route, base} pairs, by index in {@code routes}. */
+    private record Comparison(int route, int base) {
+    }
+
+    /**
+     * Every other route against direct (the first); every edge against the relay; a second edge
+     * against the first.
+     */
+    private static List<Comparison> comparisons(List<Route> routes) {
+        List<Comparison> out = new ArrayList<>();
+        int relay = -1;
+        List<Integer> edges = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
+            if (i > 0) {
+                out.add(new Comparison(i, 0));
+            }
+            if (routes.get(i).relay()) {
+                relay = i;
+            } else if (routes.get(i).edge() != null) {
+                edges.add(i);
+            }
+        }
+        for (int e : edges) {
+            if (relay >= 0) {
+                out.add(new Comparison(e, relay));
+            }
+        }
+        if (edges.size() > 1) {
+            out.add(new Comparison(edges.get(1), edges.get(0)));
+        }
+        return out;
     }
 
     /**
@@ -210,12 +263,16 @@ final class EdgeOverheadBench {
             rounds++;
         }
 
-        void print(String kind, int rate, String label, List<Route> paths) throws Exception {
+        void print(String kind, int rate, String label, List<Route> paths, List<Comparison> comparisons)
+                throws Exception {
             String steal = String.format("%.0f", stealPercentSum / Math.max(1, rounds));
-            row(kind, rate, paths.get(0).name() + label, tallies.get(0).result, "", "", "", "", steal);
-            for (int i = 1; i < paths.size(); i++) {
+            for (int i = 0; i < paths.size(); i++) {
                 RouteTally t = tallies.get(i);
                 Route route = paths.get(i);
+                if (route.direct()) {
+                    row(kind, rate, route.name() + label, t.result, "", "", "", "", steal);
+                    continue;
+                }
                 long calls = t.result.ok() + t.result.errors();
                 String cpu = String.format("%.0f", t.cpuSeconds / t.wallSeconds * 100);
                 String rss = String.format("%.0f", ProcessStats.rssMiB(route.process().pid()));
@@ -227,17 +284,10 @@ final class EdgeOverheadBench {
                             String.format("%d (%.0f)", t.jvm.gcPauses(), t.jvm.gcPauseSeconds() * 1000), steal);
                 }
             }
-            // What each proxy adds to going direct, and what each edge adds to the relay: over all
-            // calls, and as the median over the rounds of each round's difference (a burst that
-            // lands on one slice moves the first a lot and the second little).
-            for (int i = 1; i < paths.size(); i++) {
-                added(kind, rate, paths.get(i).name(), paths.get(0).name(), label, i, 0);
-            }
-            for (int i = 2; i < paths.size(); i++) {
-                added(kind, rate, paths.get(i).name(), paths.get(1).name(), label, i, 1);
-            }
-            if (paths.size() > 3) {
-                added(kind, rate, paths.get(3).name(), paths.get(2).name(), label, 3, 2); // edge B against the edge
+            // Each comparison over all calls, and as the median over the rounds of each round's
+            // difference (a burst that lands on one slice moves the first a lot and the second little).
+            for (Comparison c : comparisons) {
+                added(kind, rate, paths.get(c.route()).name(), paths.get(c.base()).name(), label, c.route(), c.base());
             }
         }
 
@@ -269,8 +319,8 @@ final class EdgeOverheadBench {
      * CPU are also reported on their own, and rounds are added (up to four times {@code seconds})
      * until {@code seconds} of them are quiet.
      */
-    private static void measure(String kind, int rate, int seconds, double maxSteal, List<Route> routes)
-            throws Exception {
+    private static void measure(String kind, int rate, int seconds, double maxSteal, List<Route> routes,
+            List<Comparison> comparisons) throws Exception {
         int n = routes.size();
         Tally all = new Tally(n);
         Tally quiet = new Tally(n);
@@ -305,13 +355,14 @@ final class EdgeOverheadBench {
                 quiet.add(round, steal);
             }
         }
-        all.print(kind, rate, maxSteal > 0 ? ", all " + all.rounds + " s" : "", routes);
+        all.print(kind, rate, maxSteal > 0 ? ", all " + all.rounds + " s" : "", routes, comparisons);
         if (maxSteal > 0) {
             if (quiet.rounds == 0) {
                 System.out.printf("| %s | %d | no quiet round (steal ≤ %.0f %%) in %d s | | | | | | | | | | | |%n", kind, rate,
                         maxSteal, all.rounds);
             } else {
-                quiet.print(kind, rate, String.format(", quiet %d s (steal ≤ %.0f %%)", quiet.rounds, maxSteal), routes);
+                quiet.print(kind, rate, String.format(", quiet %d s (steal ≤ %.0f %%)", quiet.rounds, maxSteal), routes,
+                        comparisons);
             }
         }
     }
@@ -365,9 +416,19 @@ final class EdgeOverheadBench {
         if (cpus != null && !cpus.isBlank()) {
             cmd.addAll(List.of("taskset", "-c", cpus.trim()));
         }
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(javaBinary());
         cmd.addAll(List.of(javaOpts.split("\\s+")));
         return cmd;
+    }
+
+    /** The {@code java} this bench runs on. */
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** This jar (or the classes directory): the relay and the broker are started from it. */
+    private static String benchClasspath() throws Exception {
+        return Path.of(EdgeOverheadBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     /**
@@ -375,10 +436,8 @@ final class EdgeOverheadBench {
      * which may name a recording file), and waits until it accepts connections.
      */
     private static Process startRelay(int port, URI upstream) throws Exception {
-        String classpath = Path.of(EdgeOverheadBench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                .toString();
         List<String> cmd = javaCommand(EDGE_JAVA_OPTS);
-        cmd.addAll(List.of("-cp", classpath, RelayProxy.class.getName(), Integer.toString(port), upstream.toString()));
+        cmd.addAll(List.of("-cp", benchClasspath(), RelayProxy.class.getName(), Integer.toString(port), upstream.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);

@@ -1,0 +1,105 @@
+package dev.metering.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.metering.infra.EmbeddedKafka;
+
+/**
+ * The edge bench's Kafka broker, in a JVM of its own: the same embedded broker as everywhere
+ * else, but not in the process that generates the load and plays the upstream. In one process,
+ * the broker's allocation (it is busy only while an edge ships its events) filled the shared
+ * heap fastest during the edge's slices, so the load generator's own GC pauses (7-20 ms, G1)
+ * landed more often on the edge's slices than on the others'. In production the broker is on
+ * other machines; here it still shares the two cores, but no longer the generator's heap.
+ */
+final class BrokerProcess implements AutoCloseable {
+    private static final String READY = "bootstrap ";
+    /** The broker's JVM flags: a fixed heap, like the edge's and the relay's. */
+    private static final String JAVA_OPTS = "-Xms512m -Xmx512m";
+
+    private final Process process;
+    private final String bootstrapServers;
+
+    private BrokerProcess(Process process, String bootstrapServers) {
+        this.process = process;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Starts a broker keeping its data in {@code dir}, and waits (at most 90 s) until it serves clients. */
+    static BrokerProcess start(Path dir, String java, String classpath) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(List.of(JAVA_OPTS.split(" ")));
+        cmd.addAll(List.of("-cp", classpath, BrokerProcess.class.getName(), dir.toString()));
+        Path log = Files.createTempFile("bench-broker", ".log");
+        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+        CompletableFuture<String> bootstrap = CompletableFuture.supplyAsync(() -> readBootstrap(p));
+        try {
+            String servers = bootstrap.get(90, TimeUnit.SECONDS);
+            if (servers == null) {
+                throw new IllegalStateException("the broker exited with " + p.waitFor() + " before serving; its log: " + log);
+            }
+            return new BrokerProcess(p, servers);
+        } catch (TimeoutException e) {
+            p.destroyForcibly();
+            throw new IllegalStateException("the broker did not start in 90 s; its log: " + log, e);
+        }
+    }
+
+    /** The line the broker prints once it serves clients, or null when it exited first. */
+    private static String readBootstrap(Process p) {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                if (line.startsWith(READY)) {
+                    return line.substring(READY.length()).trim();
+                }
+            }
+            return null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** Stops the broker (it shuts down cleanly on SIGTERM) and waits at most a minute before killing it. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The broker process: {@code BrokerProcess DIR}; prints {@code bootstrap HOST:PORT} once it serves. */
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length != 1) {
+            System.err.println("usage: BrokerProcess DATA_DIR");
+            System.exit(2);
+        }
+        EmbeddedKafka kafka = EmbeddedKafka.start(Path.of(args[0]), 0, true);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            kafka.close();
+            stopped.countDown();
+        }, "broker-shutdown"));
+        System.out.println(READY + kafka.bootstrapServers());
+        System.out.flush();
+        stopped.await();
+    }
+}
