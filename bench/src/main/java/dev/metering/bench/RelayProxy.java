@@ -107,7 +107,7 @@ public final class RelayProxy {
         }
     }
 
-    /** The upstream connection of one client connection: every piece of a response goes straight back. */
+    /** The upstream connection of one client connection: every piece of a response goes back, flushed at the end of each read. */
     private static final class UpstreamSide extends ChannelInboundHandlerAdapter {
         private final Channel client;
 
@@ -118,10 +118,16 @@ public final class RelayProxy {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof HttpObject && client.isActive()) {
-                client.writeAndFlush(msg);
+                client.write(msg);
             } else {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        /** What one read brought leaves in one write, as the edge does. */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            client.flush();
         }
 
         @Override

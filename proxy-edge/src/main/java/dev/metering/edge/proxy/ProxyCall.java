@@ -81,6 +81,8 @@ public final class ProxyCall implements UpstreamListener {
     private HttpResponse heldHead;
     private boolean upstreamReusable;
     private boolean readPending;
+    /** Pieces written to the client since the last flush: flushed once per upstream read. */
+    private boolean unflushed;
 
     ProxyCall(ProxyContext deps, ChannelHandlerContext client, FullHttpRequest request, AuthResult.Allowed auth,
             RequestFacts facts, boolean keepAlive, long receivedNanos, Reservation reservation, Runnable onDone) {
@@ -205,7 +207,7 @@ public final class ProxyCall implements UpstreamListener {
         if (expectedLength == 0) {
             heldHead = out; // nothing follows the head: the head itself is the last byte
         } else {
-            client.writeAndFlush(out).addListener(this::onClientWrite);
+            writeToClient(out);
         }
     }
 
@@ -224,7 +226,24 @@ public final class ProxyCall implements UpstreamListener {
             data.release();
             return;
         }
-        client.writeAndFlush(new DefaultHttpContent(data)).addListener(this::onClientWrite);
+        writeToClient(new DefaultHttpContent(data));
+    }
+
+    /**
+     * Writes a piece of the response without flushing it: everything one upstream read brought
+     * (for a small response its head, its body and its end) leaves in one write to the socket, at
+     * the end of that read, instead of one per piece.
+     */
+    private void writeToClient(HttpObject piece) {
+        client.write(piece).addListener(this::onClientWrite);
+        unflushed = true;
+    }
+
+    private void flushClient() {
+        if (unflushed) {
+            unflushed = false;
+            client.flush();
+        }
     }
 
     private static ByteBuf append(ByteBuf held, ByteBuf more) {
@@ -233,6 +252,7 @@ public final class ProxyCall implements UpstreamListener {
 
     @Override
     public void onUpstreamReadComplete() {
+        flushClient();
         if (phase == Phase.AWAITING_HEAD || phase == Phase.RELAYING) {
             if (client.channel().isWritable()) {
                 upstream.read();
@@ -286,6 +306,7 @@ public final class ProxyCall implements UpstreamListener {
             client.write(heldHead);
             heldHead = null;
         }
+        unflushed = false; // flushed with the last piece
         client.writeAndFlush(new DefaultLastHttpContent(tail)).addListener((ChannelFutureListener) f -> {
             deps.metrics().overhead(edgeNanos, spooledNanos - upstreamEndNanos, System.nanoTime() - spooledNanos);
             finishConnection(f.isSuccess());
@@ -422,6 +443,7 @@ public final class ProxyCall implements UpstreamListener {
     }
 
     private void abortClient() {
+        flushClient(); // what was relayed still reaches the client, as it would have piece by piece
         client.close();
         complete();
     }
