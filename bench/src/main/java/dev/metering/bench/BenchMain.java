@@ -66,6 +66,9 @@ public final class BenchMain implements Runnable {
                 + "its difference from direct is what the machine alone moves the figures by")
         boolean control;
 
+        @Option(names = "--nginx", description = "an nginx binary (e.g. /usr/sbin/nginx): adds nginx as a reverse proxy, a second baseline path")
+        Path nginx;
+
         @Override
         public Integer call() throws Exception {
             for (String kind : kinds) {
@@ -84,9 +87,13 @@ public final class BenchMain implements Runnable {
             if (versusJar != null) {
                 readableJar(spec, "--versus-jar", versusJar);
             }
+            if (nginx != null && !java.nio.file.Files.isExecutable(nginx)) {
+                throw new ParameterException(spec.commandLine(), "--nginx takes the path of an nginx binary; " + nginx
+                        + " is not an executable file (Debian: apt-get install nginx-light, then /usr/sbin/nginx)");
+            }
             machine();
             EdgeOverheadBench.run(new EdgeOverheadBench.Options(jar, kinds, rates, seconds, maxSteal, versusOpts, versusJar,
-                    control));
+                    control, nginx));
             return 0;
         }
     }

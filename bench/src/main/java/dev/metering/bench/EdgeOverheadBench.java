@@ -40,7 +40,7 @@ final class EdgeOverheadBench {
 
     /** What to measure: the kinds and rates, how long, and which paths besides direct, the relay and the edge. */
     record Options(Path jar, List<String> kinds, List<Integer> rates, int seconds, double maxSteal, String versusOpts,
-            Path versusJar, boolean control) {
+            Path versusJar, boolean control, Path nginx) {
         boolean versusEdge() {
             return !versusOpts.isBlank() || versusJar != null;
         }
@@ -83,6 +83,11 @@ final class EdgeOverheadBench {
         int relayPort = FreePorts.pick();
         Process relay = startRelay(relayPort, upstream.url());
         processes.add(relay);
+        int nginxPort = o.nginx() == null ? 0 : FreePorts.pick();
+        Process nginx = o.nginx() == null ? null : NginxProxy.start(o.nginx(), work.resolve("nginx"), nginxPort, upstream.url());
+        if (nginx != null) {
+            processes.add(nginx);
+        }
         Map<String, String> auth = Map.of("x-api-key", new ProxyKeys(SECRET).issue("bench"));
         System.out.println();
         System.out.println("## Edge overhead (" + o.seconds() + " s per path and rate, in 1 s slices that take turns "
@@ -90,6 +95,10 @@ final class EdgeOverheadBench {
         System.out.println();
         System.out.println("\"relay\" is a proxy that only relays (`RelayProxy`: the same Netty and event loops, no "
                 + "metering), run with `" + EDGE_JAVA_OPTS + "`: what any proxy in between costs on this machine.");
+        if (nginx != null) {
+            System.out.println("\"nginx\" is `" + o.nginx() + "` as a reverse proxy (keep-alive upstream connections, "
+                    + "no buffering, a worker per core): what a mature proxy in C costs on this machine.");
+        }
         if (o.control()) {
             System.out.println("\"direct again\" is a second direct path, identical to the first, in the same rounds: "
                     + "its difference from direct is what the machine alone moves each figure by.");
@@ -109,18 +118,18 @@ final class EdgeOverheadBench {
                     .getBytes(StandardCharsets.UTF_8);
             List<Route> routes = new ArrayList<>();
             try {
-                routes.add(new Route("direct", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(), 512),
-                        null, null));
+                routes.add(new Route("direct", Role.DIRECT, load(upstream.url(), body, Map.of()), null, null));
                 if (o.control()) {
-                    routes.add(new Route("direct again", new OpenLoopLoad(upstream.url(), "/v1/messages", body, Map.of(),
-                            512), null, null));
+                    routes.add(new Route("direct again", Role.DIRECT, load(upstream.url(), body, Map.of()), null, null));
                 }
-                routes.add(new Route("relay", new OpenLoopLoad(URI.create("http://127.0.0.1:" + relayPort), "/v1/messages",
-                        body, Map.of(), 512), relay, null));
+                routes.add(new Route("relay", Role.PROXY, load(local(relayPort), body, Map.of()), relay, null));
+                if (nginx != null) {
+                    routes.add(new Route("nginx", Role.PROXY, load(local(nginxPort), body, Map.of()), nginx, null));
+                }
                 for (int i = 0; i < edges.size(); i++) {
                     EdgeProcess edge = edges.get(i);
-                    routes.add(new Route(i == 0 ? "edge" : "edge B",
-                            new OpenLoopLoad(edge.base(), "/v1/messages", body, auth, 512), edge.process(), edge));
+                    routes.add(new Route(i == 0 ? "edge" : "edge B", Role.EDGE, load(edge.base(), body, auth),
+                            edge.process(), edge));
                 }
                 for (Route r : routes) {
                     r.load().run(1000, warmUpMillis(r, first));
@@ -147,10 +156,19 @@ final class EdgeOverheadBench {
      * seen at 49 s with -Xlog:gc).
      */
     private static long warmUpMillis(Route route, boolean firstKind) {
-        if (route.edge() != null) {
-            return firstKind ? 60_000 : 10_000;
-        }
-        return route.process() != null ? 20_000 : 5000; // the relay; direct
+        return switch (route.role()) {
+            case EDGE -> firstKind ? 60_000 : 10_000;
+            case PROXY -> 20_000;
+            case DIRECT -> 5000;
+        };
+    }
+
+    private static OpenLoopLoad load(URI target, byte[] body, Map<String, String> headers) {
+        return new OpenLoopLoad(target, "/v1/messages", body, headers, 512);
+    }
+
+    private static URI local(int port) {
+        return URI.create("http://127.0.0.1:" + port);
     }
 
     /** Asks every process to stop, waits for them together, and kills what is still there after a minute. */
@@ -164,18 +182,16 @@ final class EdgeOverheadBench {
         }
     }
 
-    /**
-     * A way for the load to go: straight to the upstream ({@code process} null), through the
-     * relay ({@code edge} null), or through an edge.
-     */
-    private record Route(String name, OpenLoopLoad load, Process process, EdgeProcess edge) {
-        boolean direct() {
-            return process == null;
-        }
+    /** What a route goes through: nothing, a baseline proxy (the relay, nginx), or an edge. */
+    private enum Role {
+        DIRECT, PROXY, EDGE
+    }
 
-        boolean relay() {
-            return process != null && edge == null;
-        }
+    /**
+     * A way for the load to go: straight to the upstream ({@code process} null), through a
+     * baseline proxy ({@code edge} null), or through an edge.
+     */
+    private record Route(String name, Role role, OpenLoopLoad load, Process process, EdgeProcess edge) {
     }
 
     /** Which route's figures are set against which: {route, base} pairs, by index in {@code routes}. */
@@ -183,26 +199,26 @@ final class EdgeOverheadBench {
     }
 
     /**
-     * Every other route against direct (the first); every edge against the relay; a second edge
-     * against the first.
+     * Every other route against direct (the first); every edge against every baseline proxy; a
+     * second edge against the first.
      */
     private static List<Comparison> comparisons(List<Route> routes) {
         List<Comparison> out = new ArrayList<>();
-        int relay = -1;
+        List<Integer> proxies = new ArrayList<>();
         List<Integer> edges = new ArrayList<>();
         for (int i = 0; i < routes.size(); i++) {
             if (i > 0) {
                 out.add(new Comparison(i, 0));
             }
-            if (routes.get(i).relay()) {
-                relay = i;
-            } else if (routes.get(i).edge() != null) {
+            if (routes.get(i).role() == Role.PROXY) {
+                proxies.add(i);
+            } else if (routes.get(i).role() == Role.EDGE) {
                 edges.add(i);
             }
         }
         for (int e : edges) {
-            if (relay >= 0) {
-                out.add(new Comparison(e, relay));
+            for (int p : proxies) {
+                out.add(new Comparison(e, p));
             }
         }
         if (edges.size() > 1) {
@@ -269,13 +285,13 @@ final class EdgeOverheadBench {
             for (int i = 0; i < paths.size(); i++) {
                 RouteTally t = tallies.get(i);
                 Route route = paths.get(i);
-                if (route.direct()) {
+                if (route.role() == Role.DIRECT) {
                     row(kind, rate, route.name() + label, t.result, "", "", "", "", steal);
                     continue;
                 }
                 long calls = t.result.ok() + t.result.errors();
                 String cpu = String.format("%.0f", t.cpuSeconds / t.wallSeconds * 100);
-                String rss = String.format("%.0f", ProcessStats.rssMiB(route.process().pid()));
+                String rss = String.format("%.0f", ProcessStats.rssMiB(route.process()));
                 if (route.edge() == null) {
                     row(kind, rate, route.name() + label, t.result, cpu, rss, "", "", steal);
                 } else {
@@ -337,11 +353,11 @@ final class EdgeOverheadBench {
             for (int turn = 0; turn < n; turn++) {
                 int i = place(all.rounds, turn, n);
                 Process proxy = routes.get(i).process();
-                double cpu0 = proxy == null ? 0 : ProcessStats.cpuSeconds(proxy.pid());
+                double cpu0 = proxy == null ? 0 : ProcessStats.cpuSeconds(proxy);
                 long t0 = System.nanoTime();
                 results[i] = routes.get(i).load().run(rate, 1000);
                 wall[i] = (System.nanoTime() - t0) / 1e9;
-                cpu[i] = proxy == null ? 0 : ProcessStats.cpuSeconds(proxy.pid()) - cpu0;
+                cpu[i] = proxy == null ? 0 : ProcessStats.cpuSeconds(proxy) - cpu0;
             }
             double steal = ProcessStats.MachineTicks.now().stealPercentSince(ticks0);
             List<Slice> round = new ArrayList<>();
@@ -441,7 +457,11 @@ final class EdgeOverheadBench {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p = pb.start();
+        return awaitListening(pb.start(), port, "relay");
+    }
+
+    /** Waits (at most 30 s) until {@code p} accepts connections on {@code port}; kills it if it does not. */
+    static Process awaitListening(Process p, int port, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && p.isAlive()) {
             try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
@@ -451,7 +471,7 @@ final class EdgeOverheadBench {
             }
         }
         p.destroyForcibly();
-        throw new IllegalStateException("relay did not start listening on " + port);
+        throw new IllegalStateException(what + " did not start listening on " + port);
     }
 
     private static Process startEdge(Path jar, String javaOpts, int port, URI upstream, String bootstrap, Path spool,

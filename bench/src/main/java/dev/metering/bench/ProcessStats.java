@@ -11,15 +11,44 @@ final class ProcessStats {
     private ProcessStats() {
     }
 
-    /** User plus system CPU seconds used so far. */
-    static double cpuSeconds(long pid) throws IOException {
+    /** User plus system CPU seconds used so far by a process and its descendants (nginx's workers). */
+    static double cpuSeconds(Process p) throws IOException {
+        double sum = cpuSeconds(p.pid());
+        for (ProcessHandle child : p.descendants().toList()) {
+            sum += orZero(() -> cpuSeconds(child.pid()));
+        }
+        return sum;
+    }
+
+    /** Resident set size in MiB of a process and its descendants. */
+    static double rssMiB(Process p) throws IOException {
+        double sum = rssMiB(p.pid());
+        for (ProcessHandle child : p.descendants().toList()) {
+            sum += orZero(() -> rssMiB(child.pid()));
+        }
+        return sum;
+    }
+
+    private interface Reading {
+        double read() throws IOException;
+    }
+
+    /** A descendant that exited between listing and reading counts nothing. */
+    private static double orZero(Reading reading) {
+        try {
+            return reading.read();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static double cpuSeconds(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
     }
 
-    /** Resident set size in MiB. */
-    static double rssMiB(long pid) throws IOException {
+    private static double rssMiB(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
