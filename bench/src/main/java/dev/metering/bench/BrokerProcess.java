@@ -42,16 +42,24 @@ final class BrokerProcess implements AutoCloseable {
         cmd.addAll(List.of("-cp", classpath, BrokerProcess.class.getName(), dir.toString()));
         Path log = Files.createTempFile("bench-broker", ".log");
         Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-        CompletableFuture<String> bootstrap = CompletableFuture.supplyAsync(() -> readBootstrap(p));
+        CompletableFuture<String> bootstrap = new CompletableFuture<>();
+        Thread reader = new Thread(() -> bootstrap.complete(readBootstrap(p)), "bench-broker-start");
+        reader.setDaemon(true);
+        reader.start();
+        boolean started = false;
         try {
             String servers = bootstrap.get(90, TimeUnit.SECONDS);
             if (servers == null) {
-                throw new IllegalStateException("the broker exited with " + p.waitFor() + " before serving; its log: " + log);
+                throw new IllegalStateException("the broker exited before serving; its log: " + log);
             }
+            started = true;
             return new BrokerProcess(p, servers);
         } catch (TimeoutException e) {
-            p.destroyForcibly();
             throw new IllegalStateException("the broker did not start in 90 s; its log: " + log, e);
+        } finally {
+            if (!started) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -56,6 +56,10 @@ final class EdgeOverheadBench {
         Path work = Files.createTempDirectory("bench-edge");
         String opts = System.getenv("BENCH_EDGE_JAVA_OPTS"); // replaces the default: another GC, a JFR recording
         String javaOpts = opts == null || opts.isBlank() ? EDGE_JAVA_OPTS : opts.trim();
+        // Interrupted (Ctrl-C), the bench would otherwise leave its broker, edges and proxies running.
+        Thread stopChildren = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy),
+                "bench-stop-children");
+        Runtime.getRuntime().addShutdownHook(stopChildren);
         try (BrokerProcess kafka = BrokerProcess.start(work.resolve("kafka"), javaBinary(), benchClasspath());
                 FastUpstream upstream = FastUpstream.start(1)) {
             List<Process> processes = new ArrayList<>();
@@ -66,6 +70,7 @@ final class EdgeOverheadBench {
             }
         }
         dev.metering.infra.Directories.deleteRecursively(work);
+        Runtime.getRuntime().removeShutdownHook(stopChildren);
     }
 
     private static void measureAll(Options o, String javaOpts, BrokerProcess kafka, FastUpstream upstream, Path work,
@@ -90,7 +95,8 @@ final class EdgeOverheadBench {
         Process relay = startRelay(relayPort, upstream.url());
         processes.add(relay);
         int nginxPort = o.nginx() == null ? 0 : FreePorts.pick();
-        Process nginx = o.nginx() == null ? null : NginxProxy.start(o.nginx(), work.resolve("nginx"), nginxPort, upstream.url());
+        Process nginx = o.nginx() == null ? null : NginxProxy.start(pinning(), o.nginx(), work.resolve("nginx"), nginxPort,
+                upstream.url());
         if (nginx != null) {
             processes.add(nginx);
         }
@@ -158,8 +164,8 @@ final class EdgeOverheadBench {
      * the first measured runs. An edge gets a minute before the first kind, because its first
      * minute also holds GC work an edge that has run for days has long done: its first young
      * collections copy its long-lived data (about 15 MB) until it is tenured, at 10-20 ms each
-     * instead of 2 ms, and metaspace fills up once, which costs a full collection (a 77 ms pause,
-     * seen at 49 s with -Xlog:gc).
+     * instead of 2 ms. (The full collections Parallel GC runs when metaspace outgrows its
+     * threshold are kept out by the threshold in {@link #EDGE_JAVA_OPTS}.)
      */
     private static long warmUpMillis(Route route, boolean firstKind) {
         return switch (route.role()) {
@@ -183,9 +189,15 @@ final class EdgeOverheadBench {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         for (Process p : processes) {
             if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                kill(p);
             }
         }
+    }
+
+    /** Kills a process and its children (nginx's workers outlive a killed master). */
+    static void kill(Process p) throws InterruptedException {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     /** What a route goes through: nothing, a baseline proxy (the relay, nginx), or an edge. */
@@ -390,15 +402,19 @@ final class EdgeOverheadBench {
     }
 
     /**
-     * Which route takes place {@code turn} in round {@code round}: rotations of the routes, each
-     * run forwards and then backwards (0 1 2, 0 2 1, 1 2 0, 1 0 2, 2 0 1, 2 1 0 for three), so
-     * that every route takes every place and, with up to three routes, follows every other route
-     * equally often over 2n rounds: what one route leaves behind (a GC, its shipper's work) does
-     * not always fall on the same other route's slice.
+     * Which route takes place {@code turn} in round {@code round}: the rows of a Williams square
+     * (first row 0, 1, n-1, 2, n-2, ...; each next row adds one to every entry), then the same
+     * rows backwards. Over every 2n rounds each route takes each place twice and follows each
+     * other route exactly twice, for any number of routes: what one route leaves behind (a GC, its
+     * shipper's work) falls on every other route's slice equally often. (Plain rotations, as
+     * used before, balance that only up to three routes; with five, the edge was only ever
+     * followed by two of the other four.)
      */
     static int place(int round, int turn, int n) {
-        int start = (round / 2) % n;
-        return round % 2 == 0 ? (start + turn) % n : (start - turn + n) % n;
+        int r = round % (2 * n);
+        int column = r < n ? turn : n - 1 - turn;
+        int first = column == 0 ? 0 : column % 2 == 1 ? (column + 1) / 2 : n - column / 2;
+        return (first + r % n) % n;
     }
 
     private static void row(String kind, int rate, String path, OpenLoopLoad.Result r, String cpu, String rss,
@@ -433,14 +449,16 @@ final class EdgeOverheadBench {
      * (e.g. "1": the proxies alone on that core).
      */
     private static List<String> javaCommand(String javaOpts) {
-        List<String> cmd = new ArrayList<>();
-        String cpus = System.getenv("BENCH_EDGE_CPUS");
-        if (cpus != null && !cpus.isBlank()) {
-            cmd.addAll(List.of("taskset", "-c", cpus.trim()));
-        }
+        List<String> cmd = new ArrayList<>(pinning());
         cmd.add(javaBinary());
         cmd.addAll(List.of(javaOpts.split("\\s+")));
         return cmd;
+    }
+
+    /** {@code taskset -c CPUS} when {@code BENCH_EDGE_CPUS} says, for every proxy (nginx too); else nothing. */
+    private static List<String> pinning() {
+        String cpus = System.getenv("BENCH_EDGE_CPUS");
+        return cpus == null || cpus.isBlank() ? List.of() : List.of("taskset", "-c", cpus.trim());
     }
 
     /** The {@code java} this bench runs on. */
@@ -476,7 +494,7 @@ final class EdgeOverheadBench {
                 Thread.sleep(100); // not listening yet
             }
         }
-        p.destroyForcibly();
+        kill(p);
         throw new IllegalStateException(what + " did not start listening on " + port);
     }
 

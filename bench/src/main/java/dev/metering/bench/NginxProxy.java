@@ -3,25 +3,31 @@ package dev.metering.bench;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * nginx as a reverse proxy to the fast upstream, a baseline path for the edge bench: a mature
  * proxy written in C, with keep-alive upstream connections and responses relayed as they come
  * (no buffering), so what a proxy hop costs on the machine is also measured for a proxy that is
- * not ours. Runs in the foreground (its master and {@code auto} workers, one per core) with a
+ * not ours. Runs in the foreground (its master and {@code auto} workers, one per core it may run on) with a
  * configuration written to a directory of its own; SIGTERM stops it.
  */
 final class NginxProxy {
     private NginxProxy() {
     }
 
-    /** Starts {@code nginx} listening on {@code port}; returns its master process once it listens. */
-    static Process start(Path nginx, Path dir, int port, URI upstream) throws Exception {
+    /**
+     * Starts {@code nginx} listening on {@code port}, under {@code prefix} (such as {@code taskset
+     * -c 1}, as the other proxies); returns its master process once it listens.
+     */
+    static Process start(List<String> prefix, Path nginx, Path dir, int port, URI upstream) throws Exception {
         Files.createDirectories(dir);
         Path conf = dir.resolve("nginx.conf");
         Files.writeString(conf, configuration(dir, port, upstream));
-        Process p = new ProcessBuilder(List.of(nginx.toString(), "-p", dir.toString(), "-c", conf.toString()))
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(nginx.toString(), "-p", dir.toString(), "-c", conf.toString()));
+        Process p = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(dir.resolve("stderr.log").toFile())
                 .start();
