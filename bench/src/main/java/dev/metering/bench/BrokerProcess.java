@@ -17,10 +17,10 @@ import dev.metering.infra.EmbeddedKafka;
 /**
  * The edge bench's Kafka broker, in a JVM of its own: the same embedded broker as everywhere
  * else, but not in the process that generates the load and plays the upstream. In one process,
- * the broker's allocation (it is busy only while an edge ships its events) filled the shared
- * heap fastest during the edge's slices, so the load generator's own GC pauses (7-20 ms, G1)
- * landed more often on the edge's slices than on the others'. In production the broker is on
- * other machines; here it still shares the two cores, but no longer the generator's heap.
+ * the load generator paused for its collector 7-20 ms every 5-6 s (G1, -Xlog:gc), and as the
+ * broker allocates only while an edge ships its events, those pauses were likelier to land on an
+ * edge's slices than on the others'. In production the broker is on other machines; here it
+ * still shares the two cores, but no longer the generator's heap.
  */
 final class BrokerProcess implements AutoCloseable {
     private static final String READY = "bootstrap ";
