@@ -87,7 +87,7 @@ public final class BenchMain implements Runnable {
             if (versusJar != null) {
                 readableJar(spec, "--versus-jar", versusJar);
             }
-            if (nginx != null && !(java.nio.file.Files.isRegularFile(nginx) && java.nio.file.Files.isExecutable(nginx))) {
+            if (nginx != null && !(Files.isRegularFile(nginx) && Files.isExecutable(nginx))) {
                 throw new ParameterException(spec.commandLine(), "--nginx takes the path of an nginx binary; " + nginx
                         + " is not an executable file (Debian: apt-get install nginx-light, then /usr/sbin/nginx)");
             }

@@ -58,7 +58,7 @@ final class BrokerProcess implements AutoCloseable {
             throw new IllegalStateException("the broker did not start in 90 s; its log: " + log, e);
         } finally {
             if (!started) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                ChildProcesses.kill(p);
             }
         }
     }
@@ -88,10 +88,7 @@ final class BrokerProcess implements AutoCloseable {
     /** Stops the broker (it shuts down cleanly on SIGTERM) and waits at most a minute before killing it. */
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        ChildProcesses.stop(List.of(process));
     }
 
     /** The broker process: {@code BrokerProcess DIR}; prints {@code bootstrap HOST:PORT} once it serves. */

@@ -66,7 +66,7 @@ final class EdgeOverheadBench {
             try {
                 measureAll(options, javaOpts, kafka, upstream, work, processes);
             } finally {
-                stop(processes); // while the broker is still up: an edge delivers what it holds on the way out
+                ChildProcesses.stop(processes); // while the broker is still up: an edge delivers what it holds on the way out
             }
         }
         dev.metering.infra.Directories.deleteRecursively(work);
@@ -147,8 +147,9 @@ final class EdgeOverheadBench {
                     r.load().run(1000, warmUpMillis(r, first));
                 }
                 first = false;
+                List<Comparison> comparisons = comparisons(routes);
                 for (int rate : o.rates()) {
-                    measure(kind, rate, o.seconds(), o.maxSteal(), routes, comparisons(routes));
+                    measure(kind, rate, o.seconds(), o.maxSteal(), routes, comparisons);
                 }
             } finally {
                 for (Route r : routes) {
@@ -181,23 +182,6 @@ final class EdgeOverheadBench {
 
     private static URI local(int port) {
         return URI.create("http://127.0.0.1:" + port);
-    }
-
-    /** Asks every process to stop, waits for them together, and kills what is still there after a minute. */
-    private static void stop(List<Process> processes) throws InterruptedException {
-        processes.forEach(Process::destroy);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (Process p : processes) {
-            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                kill(p);
-            }
-        }
-    }
-
-    /** Kills a process and its children (nginx's workers outlive a killed master). */
-    static void kill(Process p) throws InterruptedException {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     /** What a route goes through: nothing, a baseline proxy (the relay, nginx), or an edge. */
@@ -481,21 +465,7 @@ final class EdgeOverheadBench {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        return awaitListening(pb.start(), port, "relay");
-    }
-
-    /** Waits (at most 30 s) until {@code p} accepts connections on {@code port}; kills it if it does not. */
-    static Process awaitListening(Process p, int port, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && p.isAlive()) {
-            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
-                return p;
-            } catch (java.io.IOException e) {
-                Thread.sleep(100); // not listening yet
-            }
-        }
-        kill(p);
-        throw new IllegalStateException(what + " did not start listening on " + port);
+        return ChildProcesses.awaitListening(pb.start(), port, "relay");
     }
 
     private static Process startEdge(Path jar, String javaOpts, int port, URI upstream, String bootstrap, Path spool,

@@ -31,7 +31,7 @@ final class NginxProxy {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(dir.resolve("stderr.log").toFile())
                 .start();
-        return EdgeOverheadBench.awaitListening(p, port, "nginx (its log: " + dir.resolve("error.log") + ")");
+        return ChildProcesses.awaitListening(p, port, "nginx (its log: " + dir.resolve("error.log") + ")");
     }
 
     static String configuration(Path dir, int port, URI upstream) {
